@@ -1,0 +1,10 @@
+import { PGlite } from '@electric-sql/pglite';
+let t=Date.now();
+const a = await PGlite.create();
+console.log('create', Date.now()-t); t=Date.now();
+const b = await PGlite.create();
+console.log('create2', Date.now()-t); t=Date.now();
+await b.exec('create schema s1; set search_path=s1; create table x(id int); select gen_random_uuid()');
+console.log(await b.query('select $1::int + 1 as v', [2]));
+const c = await b.clone(); console.log('clone', Date.now()-t);
+console.log(process.memoryUsage().rss/1e6);

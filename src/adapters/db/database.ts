@@ -1,0 +1,63 @@
+// The two engines behind one Kysely handle: PGlite (embedded, the default) and PostgreSQL.
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../../config.js';
+import { lockEmbeddedDatabase } from './embedded-lock.js';
+import { pgliteDialect } from './pglite-dialect.js';
+import type { Tables } from './schema.js';
+
+export type Db = Kysely<Tables>;
+export type Engine = 'pglite' | 'postgres';
+
+export interface Database {
+  db: Db;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Who opens the embedded folder; the lock names it to the next one who tries. */
+  holder: 'server' | 'cli';
+  onPoolError?: (error: Error) => void;
+  maxConnections?: number;
+}
+
+export async function openDatabase(config: Config['database'], options: OpenOptions): Promise<Database> {
+  if (config.kind === 'postgres') {
+    return openPostgres({ connectionString: config.url }, options);
+  }
+  const lock = lockEmbeddedDatabase(config.dataDir, options.holder);
+  try {
+    const pglite = await PGlite.create({ dataDir: config.dataDir });
+    return wrapPglite(pglite, undefined, async () => {
+      await pglite.close();
+      lock.release();
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+export function openPostgres(poolConfig: pg.PoolConfig, options: Omit<OpenOptions, 'holder'> = {}): Database {
+  const pool = new pg.Pool({ max: options.maxConnections ?? 10, ...poolConfig });
+  // An idle client that loses its server must not crash the process; the next query fails
+  // and is answered 503.
+  pool.on('error', (error) => options.onPoolError?.(error));
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', close: () => db.destroy() };
+}
+
+export function wrapPglite(pglite: PGlite, searchPath: string | undefined, close: () => Promise<void>): Database {
+  const dialect = searchPath === undefined ? pgliteDialect({ pglite }) : pgliteDialect({ pglite, searchPath });
+  const db = new Kysely<Tables>({ dialect });
+  return {
+    db,
+    engine: 'pglite',
+    close: async () => {
+      await db.destroy();
+      await close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// Kysely's view of the tables created by migrations/*.sql.
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  kind: 'customer' | 'staff';
+  is_admin: Generated<boolean>;
+  username: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  phone: string | null;
+  password_hash: string;
+  status: Generated<'active' | 'disabled'>;
+  second_factor_failures: Generated<number>;
+  second_factor_locked_until: Timestamp | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface PermissionsTable {
+  codename: string;
+  name: string;
+}
+
+export interface UserPermissionsTable {
+  user_id: string;
+  codename: string;
+}
+
+export interface RolesTable {
+  id: Generated<string>;
+  name: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface RolePermissionsTable {
+  role_id: string;
+  codename: string;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role_id: string;
+}
+
+export type Surface = 'banking' | 'admin';
+export type SessionState = 'pending' | 'enrollment' | 'active';
+
+export interface SessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  user_id: string;
+  surface: Surface;
+  state: SessionState;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  second_factor_at: Timestamp | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface FactorsTable {
+  id: Generated<string>;
+  user_id: string;
+  type: 'totp';
+  label: string;
+  secret_ciphertext: string;
+  confirmed_at: Timestamp | null;
+  last_used_step: number | null;
+  created_at: Timestamp;
+}
+
+export interface BackupCodeSetsTable {
+  id: Generated<string>;
+  user_id: string;
+  origin: 'staff' | 'self';
+  issued_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface BackupCodesTable {
+  id: Generated<string>;
+  set_id: string;
+  user_id: string;
+  lookup: string;
+  hash: string;
+  used_at: Timestamp | null;
+}
+
+export interface AuditEventsTable {
+  id: ColumnType<string, never, never>;
+  type: string;
+  at: Timestamp;
+  actor_id: string | null;
+  target_id: string | null;
+  outcome: 'success' | 'failure';
+  ip: string | null;
+  user_agent: string | null;
+  details: ColumnType<Record<string, unknown>, string, never>;
+}
+
+export interface Tables {
+  users: UsersTable;
+  permissions: PermissionsTable;
+  user_permissions: UserPermissionsTable;
+  roles: RolesTable;
+  role_permissions: RolePermissionsTable;
+  user_roles: UserRolesTable;
+  sessions: SessionsTable;
+  factors: FactorsTable;
+  backup_code_sets: BackupCodeSetsTable;
+  backup_codes: BackupCodesTable;
+  audit_events: AuditEventsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type FactorRow = Selectable<FactorsTable>;

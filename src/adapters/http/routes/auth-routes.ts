@@ -1,0 +1,88 @@
+// Signing in (SPEC §7), registered once per surface under /api/{surface}.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  challengeBodySchema,
+  errorBodySchema,
+  loginBodySchema,
+  loginReplySchema,
+  meReplySchema,
+  signedInReplySchema,
+  verifyBodySchema,
+} from '../../../../contract/api.js';
+import { completeSignIn } from '../../../modules/auth/complete-sign-in.js';
+import { reauthenticate } from '../../../modules/auth/reauthenticate.js';
+import { signInWithPassword } from '../../../modules/auth/sign-in-with-password.js';
+import { signOut } from '../../../modules/auth/sign-out.js';
+import { listSignInFactors } from '../../../modules/twofactor/factors.js';
+import { AppError } from '../../../shared/app-error.js';
+import type { Surface } from '../../db/schema.js';
+import type { HttpContext } from '../context.js';
+import { clearSessionCookie, sessionCookieName, setSessionCookie } from '../cookies.js';
+import { isSecureRequest, requestMeta, requireSession } from '../request-context.js';
+
+export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Surface }> = async (app, { context, surface }) => {
+  const { deps, publicUrl } = context;
+  const tags = [surface === 'admin' ? 'Admin Platform: signing in' : 'Digital Banking: signing in'];
+  const cookie = (request: Parameters<typeof isSecureRequest>[0]) => {
+    const secure = isSecureRequest(request, publicUrl);
+    return { name: sessionCookieName(surface, secure), secure };
+  };
+
+  app.post('/login', {
+    schema: { tags, body: loginBodySchema, response: { 200: loginReplySchema, 401: errorBodySchema } },
+  }, async (request, reply) => {
+    const result = await signInWithPassword(deps, { surface, ...request.body, meta: requestMeta(request) });
+    const { name, secure } = cookie(request);
+    setSessionCookie(reply, name, result.token, secure);
+    return result.status === 'second_factor_required' ? { status: result.status, factors: result.factors } : { status: result.status };
+  });
+
+  app.post('/login/challenge', {
+    schema: { tags, body: challengeBodySchema, response: { 204: z.null(), 401: errorBodySchema, 404: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, { surface, states: ['pending'], publicUrl });
+    // TOTP and backup codes need no challenge; SMS (which sends a code here) is not offered yet.
+    const factors = await listSignInFactors(deps.db, session.user.id, deps.clock.now());
+    if (!factors.some((factor) => factor.id === request.body.factorId)) throw new AppError('not_found');
+    return reply.code(204).send(null);
+  });
+
+  app.post('/login/verify', {
+    schema: { tags, body: verifyBodySchema, response: { 200: signedInReplySchema, 401: errorBodySchema, 429: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, { surface, states: ['pending'], publicUrl });
+    const result = await completeSignIn(deps, { session, ...request.body, meta: requestMeta(request) });
+    const { name, secure } = cookie(request);
+    setSessionCookie(reply, name, result.token, secure);
+    return { status: 'signed_in' as const, user: result.user };
+  });
+
+  app.post('/reauthenticate', {
+    schema: { tags, body: verifyBodySchema, response: { 204: z.null(), 401: errorBodySchema, 429: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, { surface, states: ['active'], publicUrl });
+    const result = await reauthenticate(deps, { session, ...request.body, meta: requestMeta(request) });
+    const { name, secure } = cookie(request);
+    setSessionCookie(reply, name, result.token, secure);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/logout', { schema: { tags, response: { 204: z.null() } } }, async (request, reply) => {
+    const { name, secure } = cookie(request);
+    try {
+      const session = await requireSession(deps, request, { surface, states: ['pending', 'enrollment', 'active'], publicUrl });
+      await signOut(deps, { session, meta: requestMeta(request) });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+    }
+    clearSessionCookie(reply, name, secure);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/me', { schema: { tags, response: { 200: meReplySchema, 401: errorBodySchema } } }, async (request) => {
+    const session = await requireSession(deps, request, { surface, states: ['active'], publicUrl });
+    const { status: _status, ...user } = session.user;
+    return { user };
+  });
+};

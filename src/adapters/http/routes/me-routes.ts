@@ -1,0 +1,70 @@
+// The signed-in user's own two-factor settings (SPEC §7), once per surface.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  backupCodesReplySchema,
+  codeBodySchema,
+  errorBodySchema,
+  factorIdParamsSchema,
+  totpConfirmReplySchema,
+  totpEnrollmentReplySchema,
+  twoFactorReplySchema,
+} from '../../../../contract/api.js';
+import { removeFactor } from '../../../modules/twofactor/remove-factor.js';
+import { generateOwnBackupCodes } from '../../../modules/twofactor/backup-codes/generate-own-backup-codes.js';
+import { getTwoFactorStatus } from '../../../modules/twofactor/get-two-factor-status.js';
+import { confirmTotp } from '../../../modules/twofactor/totp/confirm-totp.js';
+import { enrollTotp } from '../../../modules/twofactor/totp/enroll-totp.js';
+import type { SessionState, Surface } from '../../db/schema.js';
+import type { HttpContext } from '../context.js';
+import { sessionCookieName, setSessionCookie } from '../cookies.js';
+import { isSecureRequest, requestMeta, requireSession } from '../request-context.js';
+import { twoFactorReply } from '../replies.js';
+
+export const meRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Surface }> = async (app, { context, surface }) => {
+  const { deps, publicUrl } = context;
+  const tags = [surface === 'admin' ? 'Admin Platform: my settings' : 'Digital Banking: my settings'];
+  const signedInOrEnrolling = { surface, states: ['active', 'enrollment'] as SessionState[], publicUrl };
+
+  app.get('/me/two-factor', {
+    schema: { tags, response: { 200: twoFactorReplySchema, 401: errorBodySchema } },
+  }, async (request) => {
+    const session = await requireSession(deps, request, signedInOrEnrolling);
+    return twoFactorReply(await getTwoFactorStatus(deps.db, session.user.id, deps.clock.now()));
+  });
+
+  app.post('/me/two-factor/totp', {
+    schema: { tags, response: { 201: totpEnrollmentReplySchema, 401: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, signedInOrEnrolling);
+    const enrollment = await enrollTotp(deps, { session, meta: requestMeta(request) });
+    return reply.code(201).send(enrollment);
+  });
+
+  app.post('/me/two-factor/totp/:factorId/confirm', {
+    schema: { tags, params: factorIdParamsSchema, body: codeBodySchema, response: { 200: totpConfirmReplySchema, 401: errorBodySchema, 404: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, signedInOrEnrolling);
+    const result = await confirmTotp(deps, { session, factorId: request.params.factorId, code: request.body.code, meta: requestMeta(request) });
+    if (result.status === 'signed_in') {
+      const secure = isSecureRequest(request, publicUrl);
+      setSessionCookie(reply, sessionCookieName(surface, secure), result.token, secure);
+    }
+    return { status: result.status };
+  });
+
+  app.delete('/me/two-factor/factors/:factorId', {
+    schema: { tags, params: factorIdParamsSchema, response: { 204: z.null(), 401: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, { surface, states: ['active'], publicUrl });
+    await removeFactor(deps, { session, factorId: request.params.factorId, meta: requestMeta(request) });
+    return reply.code(204).send(null);
+  });
+
+  app.post('/me/backup-codes', {
+    schema: { tags, response: { 201: backupCodesReplySchema, 401: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, { surface, states: ['active'], publicUrl });
+    return reply.code(201).send(await generateOwnBackupCodes(deps, { session, meta: requestMeta(request) }));
+  });
+};

@@ -1,0 +1,84 @@
+// buildApp(deps): the Fastify instance serving both surfaces' APIs. Tests call inject().
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { HttpContext } from './adapters/http/context.js';
+import { errorHandler, sendError } from './adapters/http/errors.js';
+import { adminRoutes } from './adapters/http/routes/admin-routes.js';
+import { authRoutes } from './adapters/http/routes/auth-routes.js';
+import { healthRoutes } from './adapters/http/routes/health-routes.js';
+import { meRoutes } from './adapters/http/routes/me-routes.js';
+import type { Deps } from './modules/deps.js';
+
+export interface AppOptions {
+  deps: Deps;
+  publicUrl: string | null;
+  logger: FastifyBaseLogger;
+  /** Honour X-Forwarded-* from these proxies (Fastify's trustProxy); off by default. */
+  trustProxy?: boolean | string | string[];
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const MAX_BODY_BYTES = 64 * 1024;
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+    },
+    bodyLimit: MAX_BODY_BYTES,
+    trustProxy: options.trustProxy ?? false,
+    routerOptions: { maxParamLength: 200 },
+    requestTimeout: 30_000,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 'not_found'));
+
+  const context: HttpContext = { deps: options.deps, publicUrl: options.publicUrl };
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (request.url.startsWith('/api/')) {
+      // Replies of the API carry personal data and sometimes secrets: never cached (ASVS 5.0 14.3.2).
+      reply.header('cache-control', 'no-store');
+      reply.header('pragma', 'no-cache');
+    }
+    if (STATE_CHANGING.has(request.method) && !isSameOrigin(request.headers.origin, options.publicUrl, `${request.protocol}://${request.host}`)) {
+      return sendError(reply, 'csrf_failed');
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Latchkey',
+        version: '0.1.0',
+        description: 'Sign-in and lockout recovery for Digital Banking and the Admin Platform (SPEC §7).',
+      },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'latchkey_admin' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  for (const surface of ['banking', 'admin'] as const) {
+    await app.register(authRoutes, { prefix: `/api/${surface}`, context, surface });
+    await app.register(meRoutes, { prefix: `/api/${surface}`, context, surface });
+  }
+  await app.register(adminRoutes, { prefix: '/api/admin', context });
+  await app.register(healthRoutes, { context });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}
+
+/** SPEC §7: a state-changing request must name this server in Origin, else 403 csrf_failed. */
+function isSameOrigin(origin: string | undefined, publicUrl: string | null, requestOrigin: string): boolean {
+  if (origin === undefined || origin === 'null') return false;
+  return origin === (publicUrl ?? requestOrigin);
+}

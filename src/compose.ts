@@ -1,0 +1,54 @@
+// The one place that builds the real dependencies from configuration.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { type Database, openDatabase } from './adapters/db/database.js';
+import { migrate } from './adapters/db/migrate.js';
+import type { Config } from './config.js';
+import type { Deps } from './modules/deps.js';
+import { systemClock } from './shared/clock.js';
+import { deriveServerKeys } from './shared/secrets.js';
+
+export interface Composed {
+  database: Database;
+  deps: Deps;
+}
+
+export async function compose(config: Config, options: { holder: 'server' | 'cli'; logger: Logger }): Promise<Composed> {
+  const secret = config.secret ?? embeddedSecret(config);
+  const database = await openDatabase(config.database, {
+    holder: options.holder,
+    onPoolError: (error) => options.logger.warn({ err: { message: error.message } }, 'database connection lost'),
+  });
+  try {
+    const applied = await migrate(database.db);
+    if (applied.length > 0) options.logger.info({ migrations: applied }, 'database migrated');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return {
+    database,
+    deps: {
+      db: database.db,
+      clock: systemClock,
+      keys: deriveServerKeys(secret),
+      policy: { sessions: config.sessions, backupCodes: config.backupCodes, throttle: config.throttle },
+    },
+  };
+}
+
+/**
+ * With the embedded database the server secret is generated into the data folder on first
+ * start (SPEC §8); it never enters the database itself.
+ */
+function embeddedSecret(config: Config): string {
+  if (config.database.kind !== 'pglite') throw new Error('LATCHKEY_SECRET is required with DATABASE_URL');
+  const path = join(config.database.dataDir, 'secret');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(config.database.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return secret;
+}

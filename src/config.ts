@@ -1,0 +1,111 @@
+// Environment → typed, validated configuration. A bad value stops the start with a
+// message naming the variable (SPEC §8).
+import { z } from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' })
+  .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://login.bank.example' })
+    .transform((url) => new URL(url).origin)
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
+  LATCHKEY_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters of random data (e.g. `openssl rand -base64 32`)')
+    .optional(),
+  LATCHKEY_DEMO: flag.optional(),
+  LATCHKEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_IDLE_TIMEOUT_SECONDS: seconds(15 * 60),
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS: seconds(12 * 60 * 60),
+  PENDING_SESSION_TIMEOUT_SECONDS: seconds(10 * 60),
+  STEP_UP_WINDOW_SECONDS: seconds(15 * 60),
+  BACKUP_CODES_PER_SET: z.coerce.number().int().min(1).max(50).default(10),
+  STAFF_BACKUP_CODE_LIFETIME_SECONDS: seconds(7 * 24 * 60 * 60),
+  // PCI DSS v4 8.3.4: lock after at most 10 attempts, for at least 30 minutes.
+  SECOND_FACTOR_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(10),
+  SECOND_FACTOR_LOCKOUT_SECONDS: seconds(30 * 60),
+});
+
+export type Environment = Record<string, string | undefined>;
+
+export interface Config {
+  environment: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string | null;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  /** null only for the embedded database before the data folder is opened (it holds a generated one). */
+  secret: string | null;
+  seedDemoUsers: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  sessions: {
+    idleTimeoutInSeconds: number;
+    absoluteTimeoutInSeconds: number;
+    pendingTimeoutInSeconds: number;
+    stepUpWindowInSeconds: number;
+  };
+  backupCodes: { perSet: number; staffLifetimeInSeconds: number };
+  throttle: { maxSecondFactorFailures: number; lockoutInSeconds: number };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(environment: Environment = process.env): Config {
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const env = parsed.data;
+  if (env.NODE_ENV === 'production' && env.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'DATABASE_URL: required when NODE_ENV=production; the embedded database (PGlite) does not fsync and can lose the last writes on a crash.',
+    );
+  }
+  if (env.DATABASE_URL !== undefined && env.LATCHKEY_SECRET === undefined) {
+    throw new ConfigError(
+      'LATCHKEY_SECRET: required with DATABASE_URL, so that every instance shares the key for hashed codes (e.g. `openssl rand -base64 32`).',
+    );
+  }
+  return {
+    environment: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: env.PUBLIC_URL ?? null,
+    database:
+      env.DATABASE_URL === undefined
+        ? { kind: 'pglite', dataDir: env.LATCHKEY_DATA_DIR }
+        : { kind: 'postgres', url: env.DATABASE_URL },
+    secret: env.LATCHKEY_SECRET ?? null,
+    seedDemoUsers: env.LATCHKEY_DEMO ?? env.DATABASE_URL === undefined,
+    logLevel: env.LATCHKEY_LOG_LEVEL,
+    sessions: {
+      idleTimeoutInSeconds: env.SESSION_IDLE_TIMEOUT_SECONDS,
+      absoluteTimeoutInSeconds: env.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
+      pendingTimeoutInSeconds: env.PENDING_SESSION_TIMEOUT_SECONDS,
+      stepUpWindowInSeconds: env.STEP_UP_WINDOW_SECONDS,
+    },
+    backupCodes: {
+      perSet: env.BACKUP_CODES_PER_SET,
+      staffLifetimeInSeconds: env.STAFF_BACKUP_CODE_LIFETIME_SECONDS,
+    },
+    throttle: {
+      maxSecondFactorFailures: env.SECOND_FACTOR_MAX_FAILURES,
+      lockoutInSeconds: env.SECOND_FACTOR_LOCKOUT_SECONDS,
+    },
+  };
+}

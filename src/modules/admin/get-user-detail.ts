@@ -1,0 +1,34 @@
+import type { Db } from '../../adapters/db/database.js';
+import { AppError } from '../../shared/app-error.js';
+import type { CurrentSession } from '../auth/sessions.js';
+import { type TwoFactorStatus, getTwoFactorStatus } from '../twofactor/get-two-factor-status.js';
+import { backupCodeGenerationRefusal } from './can-generate-backup-codes.js';
+import type { UserListItem } from './search-users.js';
+
+export interface UserDetail {
+  user: UserListItem & { phone: string | null; createdAt: Date };
+  twoFactor: TwoFactorStatus;
+  can: { generateBackupCodes: boolean };
+}
+
+export async function getUserDetail(db: Db, input: { actor: CurrentSession; userId: string; now: Date }): Promise<UserDetail> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', input.userId).executeTakeFirst();
+  if (row === undefined) throw new AppError('not_found');
+  const twoFactor = await getTwoFactorStatus(db, row.id, input.now);
+  return {
+    user: {
+      id: row.id,
+      username: row.username,
+      firstName: row.first_name,
+      lastName: row.last_name,
+      email: row.email,
+      kind: row.kind,
+      isAdmin: row.is_admin,
+      status: row.status,
+      phone: row.phone,
+      createdAt: new Date(row.created_at),
+    },
+    twoFactor,
+    can: { generateBackupCodes: backupCodeGenerationRefusal(input.actor.user, row) === null },
+  };
+}

@@ -1,0 +1,164 @@
+// The one path by which any second factor is checked, for sign-in and for step-up:
+// throttle check → spend an attempt → verify (at most one slow hash) → consume the code
+// with a conditional UPDATE in the caller's transaction → reset the counter.
+import type { Kysely } from 'kysely';
+import type { Db } from '../../adapters/db/database.js';
+import type { Tables } from '../../adapters/db/schema.js';
+import { AppError } from '../../shared/app-error.js';
+import { type ServerKeys, decrypt } from '../../shared/secrets.js';
+import { type AuditEventType, type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.js';
+import { backupCodeLookup, verifyBackupCodeHash } from '../twofactor/backup-codes/code-hashing.js';
+import { normalizeBackupCode } from '../twofactor/backup-codes/code-format.js';
+import { BACKUP_CODES_FACTOR_ID } from '../twofactor/factors.js';
+import { matchTotpStep } from '../twofactor/totp/totp.js';
+import { type ThrottlePolicy, resetSecondFactorAttempts, spendSecondFactorAttempt } from './second-factor-throttle.js';
+
+export interface ProveDeps {
+  db: Db;
+  keys: ServerKeys;
+  throttle: ThrottlePolicy;
+}
+
+export interface Proof {
+  factorType: 'totp' | 'backup_codes';
+  /** For a backup code: how many unused codes the set still holds. */
+  remainingBackupCodes: number | null;
+  backupCodeOrigin: 'staff' | 'self' | null;
+}
+
+type Match =
+  | { kind: 'totp'; factorId: string; step: number }
+  | { kind: 'backup_code'; codeId: string; setId: string; origin: 'staff' | 'self' };
+
+export async function proveSecondFactor<T>(
+  deps: ProveDeps,
+  input: { userId: string; factorId: string; code: string; now: Date; meta: RequestMeta; purpose: 'sign_in' | 'reauthentication' },
+  onSuccess: (trx: Kysely<Tables>, proof: Proof) => Promise<T>,
+): Promise<T> {
+  const { db } = deps;
+  const attempt = await spendSecondFactorAttempt(db, { userId: input.userId, now: input.now, policy: deps.throttle });
+  if (!attempt.allowed) {
+    await audit(db, 'second_factor.refused_locked', input, { retryAfterSeconds: attempt.retryAfterSeconds });
+    throw new AppError('too_many_attempts', { retryAfterSeconds: attempt.retryAfterSeconds });
+  }
+
+  const match = await findMatch(deps, input);
+  const factorType = input.factorId === BACKUP_CODES_FACTOR_ID ? 'backup_codes' : 'totp';
+  if (match !== null) {
+    const outcome = await db.transaction().execute(async (trx) => {
+      const consumed = await consume(trx, match, input.now);
+      if (consumed === null) return { ok: false as const };
+      await resetSecondFactorAttempts(trx, input.userId);
+      if (match.kind === 'backup_code') {
+        await audit(trx, 'backup_codes.redeemed', input, { setId: match.setId, origin: match.origin, remaining: consumed });
+      }
+      const proof: Proof = {
+        factorType,
+        remainingBackupCodes: match.kind === 'backup_code' ? consumed : null,
+        backupCodeOrigin: match.kind === 'backup_code' ? match.origin : null,
+      };
+      return { ok: true as const, value: await onSuccess(trx, proof) };
+    });
+    if (outcome.ok) return outcome.value;
+    if (match.kind === 'totp') {
+      // A code of a time step already used: a replay (ASVS 5.0 6.5.1, OWASP authn_token_reuse).
+      await audit(db, 'second_factor.totp_reused', input, { factorId: match.factorId });
+    }
+  }
+
+  await audit(db, 'second_factor.failed', input, { factor: factorType, consecutiveFailures: attempt.failuresSoFar });
+  if (attempt.locksOnFailure) {
+    await audit(db, 'second_factor.locked', input, { lockedForSeconds: deps.throttle.lockoutInSeconds });
+  }
+  throw new AppError('invalid_code');
+}
+
+async function findMatch(deps: ProveDeps, input: { userId: string; factorId: string; code: string; now: Date }): Promise<Match | null> {
+  if (input.factorId === BACKUP_CODES_FACTOR_ID) {
+    const code = normalizeBackupCode(input.code);
+    if (code === null) return null;
+    const candidates = await deps.db
+      .selectFrom('backup_codes as c')
+      .innerJoin('backup_code_sets as s', 's.id', 'c.set_id')
+      .select(['c.id', 'c.hash', 'c.set_id', 's.origin'])
+      .where('c.user_id', '=', input.userId)
+      .where('c.lookup', '=', backupCodeLookup(deps.keys, input.userId, code))
+      .where('c.used_at', 'is', null)
+      .where('s.revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', input.now)]))
+      .execute();
+    for (const candidate of candidates) {
+      if (await verifyBackupCodeHash(deps.keys, candidate.hash, code)) {
+        return { kind: 'backup_code', codeId: candidate.id, setId: candidate.set_id, origin: candidate.origin };
+      }
+    }
+    return null;
+  }
+  if (!/^[0-9a-f-]{36}$/i.test(input.factorId)) return null;
+  const factor = await deps.db
+    .selectFrom('factors')
+    .select(['id', 'secret_ciphertext'])
+    .where('id', '=', input.factorId)
+    .where('user_id', '=', input.userId)
+    .where('type', '=', 'totp')
+    .where('confirmed_at', 'is not', null)
+    .executeTakeFirst();
+  if (factor === undefined) return null;
+  const secretBase32 = decrypt(deps.keys.get('totp-seed-encryption'), factor.secret_ciphertext);
+  const step = matchTotpStep({ secretBase32 }, input.code, input.now);
+  return step === null ? null : { kind: 'totp', factorId: factor.id, step };
+}
+
+/** Single use: one conditional UPDATE whose row count decides. Null when another request won. */
+async function consume(trx: Kysely<Tables>, match: Match, now: Date): Promise<number | null> {
+  if (match.kind === 'totp') {
+    const updated = await trx
+      .updateTable('factors')
+      .set({ last_used_step: match.step })
+      .where('id', '=', match.factorId)
+      .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', match.step)]))
+      .executeTakeFirst();
+    return updated.numUpdatedRows === 1n ? 0 : null;
+  }
+  // FOR SHARE: a concurrent revocation of the set waits for this transaction, or this one
+  // sees the set revoked; never a code spent from a set that was being replaced.
+  const activeSet = await trx
+    .selectFrom('backup_code_sets')
+    .select('id')
+    .where('id', '=', match.setId)
+    .where('revoked_at', 'is', null)
+    .forShare()
+    .executeTakeFirst();
+  if (activeSet === undefined) return null;
+  const used = await trx
+    .updateTable('backup_codes')
+    .set({ used_at: now })
+    .where('id', '=', match.codeId)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  if (used.numUpdatedRows !== 1n) return null;
+  const remaining = await trx
+    .selectFrom('backup_codes')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('set_id', '=', match.setId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(remaining.count);
+}
+
+function audit(
+  db: Kysely<Tables>,
+  type: AuditEventType,
+  input: { userId: string; now: Date; meta: RequestMeta; purpose: string },
+  details: Record<string, string | number | boolean | null>,
+): Promise<void> {
+  return recordAuditEvent(db, {
+    type,
+    at: input.now,
+    actorId: input.userId,
+    targetId: input.userId,
+    outcome: type === 'backup_codes.redeemed' ? 'success' : 'failure',
+    meta: input.meta,
+    details: { purpose: input.purpose, ...details },
+  });
+}

@@ -1,0 +1,15 @@
+import type { Db } from '../adapters/db/database.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../shared/clock.js';
+import type { ServerKeys } from '../shared/secrets.js';
+
+/** The rules that configuration sets for the domain. */
+export type Policy = Pick<Config, 'sessions' | 'backupCodes' | 'throttle'>;
+
+/** What the use cases are given; compose.ts builds the real ones, tests their own. */
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  keys: ServerKeys;
+  policy: Policy;
+}
