@@ -23,6 +23,7 @@ export function lockEmbeddedDatabase(dataDir: string, holder: 'server' | 'cli'):
       const release = () => {
         if (released) return;
         released = true;
+        process.off('exit', release);
         rmSync(path, { force: true });
       };
       process.once('exit', release);

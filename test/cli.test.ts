@@ -1,0 +1,130 @@
+// The `latchkey` command line (SPEC §8) on both engines, run in-process through runCli.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { runCli } from '../src/cli.js';
+import { openDatabase, type Database } from '../src/adapters/db/database.js';
+import { lockEmbeddedDatabase } from '../src/adapters/db/embedded-lock.js';
+import { loadConfig } from '../src/config.js';
+import { TEST_POSTGRES_URL, describeEachEngine } from '../src/testing/databases.js';
+import { effectivePermissionsOf } from '../src/modules/users/users-repository.js';
+
+describeEachEngine('latchkey CLI', (engine) => {
+  let environment: Record<string, string>;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    if (engine === 'pglite') {
+      const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
+      environment = { LATCHKEY_DATA_DIR: dataDir, LATCHKEY_LOG_LEVEL: 'silent' };
+      cleanup = async () => rmSync(dataDir, { recursive: true, force: true });
+    } else {
+      const schema = `cli_${Math.random().toString(36).slice(2, 10)}`;
+      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      await admin.end();
+      const url = new URL(TEST_POSTGRES_URL);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      environment = { DATABASE_URL: url.toString(), LATCHKEY_SECRET: 'cli-test-secret-0123456789-0123456789', LATCHKEY_LOG_LEVEL: 'silent' };
+      cleanup = async () => {
+        const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA ${schema} CASCADE`);
+        await client.end();
+      };
+    }
+  });
+  afterEach(async () => cleanup());
+
+  async function cli(args: string[], stdin = '') {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(args, environment, { stdin: async () => stdin, out: (text) => out.push(text), err: (text) => err.push(text) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  async function inspect<T>(read: (database: Database) => Promise<T>): Promise<T> {
+    const database = await openDatabase(loadConfig(environment).database, { holder: 'cli' });
+    try {
+      return await read(database);
+    } finally {
+      await database.close();
+    }
+  }
+
+  it('creates staff, grants, revokes, makes and assigns roles; permissions are the union', async () => {
+    expect((await cli(['migrate'])).code).toBe(0);
+    const created = await cli(
+      ['user', 'create', '--kind', 'staff', '--username', 'Hannah', '--email', 'hannah@bank.test', '--first-name', 'Hannah', '--last-name', 'Desk', '--grant', 'users.view', '--password-stdin'],
+      'a long and unusual passphrase\n',
+    );
+    expect(created.err).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.out).toContain('Created staff Hannah');
+    expect((await cli(['grant', '--username', 'hannah', 'audit.view'])).code).toBe(0);
+    expect((await cli(['role', 'create', 'Help desk', 'users.generate_lockout_codes'])).code).toBe(0);
+    expect((await cli(['role', 'assign', '--username', 'hannah', 'Help desk'])).code).toBe(0);
+    expect((await cli(['revoke', '--username', 'hannah', 'users.view'])).code).toBe(0);
+
+    const permissions = await inspect(async ({ db }) => {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => effectivePermissionsOf(eb.ref('users.id')).as('permissions'))
+        .where('username', '=', 'Hannah')
+        .executeTakeFirstOrThrow();
+      return row.permissions;
+    });
+    expect(permissions).toEqual(['audit.view', 'users.generate_lockout_codes']);
+    const events = await inspect(({ db }) => db.selectFrom('audit_events').select('type').orderBy('id').execute());
+    expect(events.map((event) => event.type)).toEqual(['user.created', 'permissions.granted', 'permissions.granted', 'role.created', 'role.assigned', 'permissions.revoked']);
+  });
+
+  it('refuses clearly: weak passwords, duplicates, unknown permissions, customers with permissions, bad usage', async () => {
+    const create = (username: string, password: string, extra: string[] = []) =>
+      cli(['user', 'create', '--kind', 'customer', '--username', username, '--email', `${username}@bank.test`, '--first-name', 'Al', '--last-name', 'Ice', ...extra, '--password-stdin'], password);
+    const weak = await create('alice', 'password1234');
+    expect(weak.code).toBe(1);
+    expect(weak.err).toContain('Enter a valid password');
+    expect((await create('alice', 'a long and unusual passphrase')).code).toBe(0);
+    const duplicate = await create('ALICE', 'a long and unusual passphrase');
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.err).toContain('This username is taken');
+    const unknown = await cli(['grant', '--username', 'alice', 'users.fly']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('Unknown permission: users.fly');
+    const customer = await cli(['grant', '--username', 'alice', 'users.view']);
+    expect(customer.code).toBe(1);
+    expect(customer.err).toContain('staff only');
+    const noStdin = await cli(['user', 'create', '--kind', 'staff', '--username', 'x', '--email', 'x@bank.test', '--first-name', 'X', '--last-name', 'Y']);
+    expect(noStdin.code).toBe(2);
+    expect(noStdin.err).toContain('--password-stdin');
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const customerAdmin = await create('bob', 'a long and unusual passphrase', ['--admin']);
+    expect(customerAdmin.code).toBe(1);
+  });
+
+  it('seeds the demo users once and prints how to sign in', async () => {
+    const seeded = await cli(['seed', '--demo']);
+    expect(seeded.code).toBe(0);
+    for (const username of ['helpdesk', 'admin', 'viewer', 'alice', 'bob']) expect(seeded.out).toContain(username);
+    expect(seeded.out).toMatch(/otpauth:\/\/totp\/Latchkey:alice\?/);
+    expect((await cli(['seed', '--demo'])).out).toContain('exist already');
+  });
+
+  if (engine === 'pglite') {
+    it('refuses to open the embedded database while a server holds it', async () => {
+      const lock = lockEmbeddedDatabase(environment.LATCHKEY_DATA_DIR!, 'server');
+      try {
+        const refused = await cli(['migrate']);
+        expect(refused.code).toBe(1);
+        expect(refused.err).toMatch(/in use by a running Latchkey server \(pid \d+\)/);
+      } finally {
+        lock.release();
+      }
+      expect((await cli(['migrate'])).code).toBe(0);
+    });
+  }
+});
