@@ -3,7 +3,7 @@ import { AppError } from '../../shared/app-error.js';
 import type { CurrentSession } from '../auth/sessions.js';
 import { type TwoFactorStatus, getTwoFactorStatus } from '../twofactor/get-two-factor-status.js';
 import { backupCodeGenerationRefusal } from './can-generate-backup-codes.js';
-import type { UserListItem } from './search-users.js';
+import { type UserListItem, toUserListItem } from '../users/users-repository.js';
 
 export interface UserDetail {
   user: UserListItem & { phone: string | null; createdAt: Date };
@@ -16,18 +16,7 @@ export async function getUserDetail(db: Db, input: { actor: CurrentSession; user
   if (row === undefined) throw new AppError('not_found');
   const twoFactor = await getTwoFactorStatus(db, row.id, input.now);
   return {
-    user: {
-      id: row.id,
-      username: row.username,
-      firstName: row.first_name,
-      lastName: row.last_name,
-      email: row.email,
-      kind: row.kind,
-      isAdmin: row.is_admin,
-      status: row.status,
-      phone: row.phone,
-      createdAt: new Date(row.created_at),
-    },
+    user: { ...toUserListItem(row), phone: row.phone, createdAt: new Date(row.created_at) },
     twoFactor,
     can: { generateBackupCodes: backupCodeGenerationRefusal(input.actor.user, row) === null },
   };

@@ -3,17 +3,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/database.js';
 import { AppError } from '../../shared/app-error.js';
-
-export interface UserListItem {
-  id: string;
-  username: string;
-  firstName: string;
-  lastName: string;
-  email: string;
-  kind: 'customer' | 'staff';
-  isAdmin: boolean;
-  status: 'active' | 'disabled';
-}
+import { type UserListItem, toUserListItem } from '../users/users-repository.js';
 
 export interface UserSearch {
   q?: string | undefined;
@@ -53,16 +43,7 @@ export async function searchUsers(db: Db, search: UserSearch): Promise<{ items: 
   const page = rows.slice(0, search.limit);
   const last = page.at(-1);
   return {
-    items: page.map((row) => ({
-      id: row.id,
-      username: row.username,
-      firstName: row.first_name,
-      lastName: row.last_name,
-      email: row.email,
-      kind: row.kind,
-      isAdmin: row.is_admin,
-      status: row.status,
-    })),
+    items: page.map(toUserListItem),
     nextCursor: rows.length > search.limit && last !== undefined ? encodeCursor([last.last_key, last.first_key, last.id]) : null,
   };
 }

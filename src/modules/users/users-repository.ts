@@ -46,6 +46,23 @@ export async function findUserWithPermissions(
   return row ?? null;
 }
 
+/** A user as staff see them in the Admin Platform's list. */
+export interface UserListItem {
+  id: string;
+  username: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  kind: UserKind;
+  isAdmin: boolean;
+  status: 'active' | 'disabled';
+}
+
+export function toUserListItem(row: Pick<UserRow, 'id' | 'username' | 'first_name' | 'last_name' | 'email' | 'kind' | 'is_admin' | 'status'>): UserListItem {
+  const { permissions: _none, ...user } = toPublicUser(row, []);
+  return { ...user, status: row.status };
+}
+
 export function toPublicUser(row: Pick<UserRow, 'id' | 'username' | 'first_name' | 'last_name' | 'email' | 'kind' | 'is_admin'>, permissions: string[]): PublicUser {
   return {
     id: row.id,

@@ -1,0 +1,36 @@
+// A session proves a second factor and is upgraded under a new token (ASVS 5.0 7.2.4):
+// the shared tail of completing a sign-in (pending → active) and of step-up (active → active).
+import type { SessionState } from '../../adapters/db/schema.js';
+import { AppError } from '../../shared/app-error.js';
+import { type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.js';
+import type { Deps } from '../deps.js';
+import { proveSecondFactor } from './prove-second-factor.js';
+import { type CurrentSession, upgradeSession } from './sessions.js';
+
+export async function upgradeWithSecondFactor(
+  deps: Deps,
+  input: { session: CurrentSession; factorId: string; code: string; meta: RequestMeta },
+  step: { from: SessionState; purpose: 'sign_in' | 'reauthentication' },
+): Promise<{ token: string }> {
+  const { session } = input;
+  if (session.state !== step.from) throw new AppError('unauthenticated');
+  const now = deps.clock.now();
+  return proveSecondFactor(
+    { db: deps.db, keys: deps.keys, throttle: deps.policy.throttle },
+    { userId: session.user.id, factorId: input.factorId, code: input.code, now, meta: input.meta, purpose: step.purpose },
+    async (trx, proof) => {
+      const token = await upgradeSession(trx, { sessionId: session.id, from: [step.from], now });
+      if (token === null) throw new AppError('unauthenticated');
+      await recordAuditEvent(trx, {
+        type: step.purpose === 'sign_in' ? 'sign_in.succeeded' : 'reauthentication.succeeded',
+        at: now,
+        actorId: session.user.id,
+        targetId: session.user.id,
+        outcome: 'success',
+        meta: input.meta,
+        details: { surface: session.surface, factor: proof.factorType },
+      });
+      return { token };
+    },
+  );
+}
