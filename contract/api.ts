@@ -117,7 +117,12 @@ export const auditQuerySchema = z.object({
   userId: uuid.optional(),
   type: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^\d{1,19}$/).optional(),
+  // An audit event id: a PostgreSQL bigint, so at most 2^63 - 1 (larger fails in the database).
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .refine((value) => !/^\d{1,19}$/.test(value) || BigInt(value) <= 9_223_372_036_854_775_807n, 'Not a valid cursor.')
+    .optional(),
 });
 export const auditItemSchema = z.object({
   id: z.string(),

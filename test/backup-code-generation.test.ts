@@ -128,8 +128,12 @@ describeEachEngine('generating backup codes for a user', (engine) => {
     await assignRole(harness.deps, { username: staff.username, roleName: 'Lockout desk', actorId: null, meta: cliMeta });
     const admin = await signIn(harness, staff, 'admin');
     expect((await admin.get('/api/admin/me')).json().user.permissions).toEqual([GENERATE, VIEW]);
+    // No body at all: the note is optional.
     await expectGeneratedAndHintAgrees(admin, customer.id);
     expect(await setsOf(customer.id)).toHaveLength(1);
+    const [generated] = await auditEvents('backup_codes.generated');
+    expect(generated).toMatchObject({ actor_id: staff.id, target_id: customer.id });
+    expect(generated?.details.note).toBeNull();
   });
 
   it('only Admin-level staff with the permission generate codes for other staff', async () => {

@@ -34,7 +34,9 @@ export async function listAuditEvents(db: Db, query: AuditListQuery): Promise<{ 
       'user_agent',
       'details',
     ])
-    .orderBy('id', 'desc')
+    // The table's column, not the `id` text alias above: ordered as text, '9' comes before
+    // '10' and the keyset cursor (compared as a number) skips rows.
+    .orderBy('audit_events.id', 'desc')
     .limit(query.limit + 1);
   if (query.userId !== undefined) {
     const userId = query.userId;

@@ -12,7 +12,7 @@ export async function removeFactor(deps: Deps, input: { session: CurrentSession;
   await deps.db.transaction().execute(async (trx) => {
     const factors = await trx
       .selectFrom('factors')
-      .select(['id', 'confirmed_at'])
+      .select(['id', 'type', 'confirmed_at'])
       .where('user_id', '=', userId)
       .forUpdate()
       .execute();
@@ -30,7 +30,7 @@ export async function removeFactor(deps: Deps, input: { session: CurrentSession;
       targetId: userId,
       outcome: 'success',
       meta: input.meta,
-      details: { factorId: target.id, type: 'totp' },
+      details: { factorId: target.id, type: target.type },
     });
   });
 }

@@ -46,7 +46,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ context: HttpContext }> = asyn
     schema: {
       tags,
       params: userIdParamsSchema,
-      body: generateBackupCodesBodySchema.optional(),
+      // Fastify validates an absent body as null, and the note is optional: no body at all is fine.
+      body: generateBackupCodesBodySchema.nullish(),
       response: { 201: backupCodesReplySchema, 404: errorBodySchema, 409: errorBodySchema, ...refusals },
     },
   }, async (request, reply) => {
