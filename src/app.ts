@@ -9,6 +9,7 @@ import { adminRoutes } from './adapters/http/routes/admin-routes.js';
 import { authRoutes } from './adapters/http/routes/auth-routes.js';
 import { healthRoutes } from './adapters/http/routes/health-routes.js';
 import { meRoutes } from './adapters/http/routes/me-routes.js';
+import { webRoutes } from './adapters/http/routes/web-routes.js';
 import type { Deps } from './modules/deps.js';
 
 export interface AppOptions {
@@ -17,6 +18,8 @@ export interface AppOptions {
   logger: FastifyBaseLogger;
   /** Honour X-Forwarded-* from these proxies (Fastify's trustProxy); off by default. */
   trustProxy?: boolean | string | string[];
+  /** The built web UI (dist/web); null serves the API alone. */
+  webRoot?: string | null;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -73,6 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes, { prefix: '/api/admin', context });
   await app.register(healthRoutes, { context });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (options.webRoot != null) await app.register(webRoutes, { webRoot: options.webRoot });
 
   return app;
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from './app.js';
+import { builtWebRoot } from './adapters/http/routes/web-routes.js';
 import { compose } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { EmbeddedDatabaseInUseError } from './adapters/db/embedded-lock.js';
@@ -12,7 +13,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const { database, deps } = await compose(config, { holder: 'server', logger });
-  const app = await buildApp({ deps, publicUrl: config.publicUrl, logger });
+  const webRoot = builtWebRoot();
+  if (webRoot === null) logger.warn('the web UI is not built (run `npm run build`); serving the API only');
+  const app = await buildApp({ deps, publicUrl: config.publicUrl, logger, webRoot });
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

@@ -36,7 +36,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(engine: Engine, options: { policy?: Partial<Policy>; secret?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  engine: Engine,
+  options: { policy?: Partial<Policy>; secret?: string; webRoot?: string | null } = {},
+): Promise<Harness> {
   const database = await freshDatabase(engine);
   const clock = manualClock(new Date('2026-11-28T09:00:00Z'));
   const deps: Deps = {
@@ -52,7 +55,7 @@ export async function startHarness(engine: Engine, options: { policy?: Partial<P
       callback();
     },
   });
-  const app = await buildApp({ deps, publicUrl: null, logger: createLogger('debug', sink) });
+  const app = await buildApp({ deps, publicUrl: null, logger: createLogger('debug', sink), webRoot: options.webRoot ?? null });
   await app.ready();
   return {
     database,

@@ -1,30 +1,10 @@
 // Every audit row is written through here, inside the transaction of the change it
 // records. `details` never holds a code, password or token: callers pass counts and ids.
 import type { Kysely } from 'kysely';
+import type { AuditEventType } from '../../../contract/audit.js';
 import type { Tables } from '../../adapters/db/schema.js';
 
-export type AuditEventType =
-  | 'sign_in.password_succeeded'
-  | 'sign_in.password_failed'
-  | 'sign_in.succeeded'
-  | 'second_factor.failed'
-  | 'second_factor.locked'
-  | 'second_factor.refused_locked'
-  | 'second_factor.totp_reused'
-  | 'reauthentication.succeeded'
-  | 'session.signed_out'
-  | 'backup_codes.generated'
-  | 'backup_codes.generation_refused'
-  | 'backup_codes.revoked'
-  | 'backup_codes.redeemed'
-  | 'factor.totp_enrolled'
-  | 'factor.totp_confirmed'
-  | 'factor.removed'
-  | 'user.created'
-  | 'permissions.granted'
-  | 'permissions.revoked'
-  | 'role.created'
-  | 'role.assigned';
+export type { AuditEventType };
 
 /** Where a request came from, for the audit trail. */
 export interface RequestMeta {

@@ -1,0 +1,3 @@
+import { surfaceApi } from '../shared/api.js';
+
+export const api = surfaceApi('banking');

@@ -1,0 +1,144 @@
+// The customer's second-factor devices: the list, removing one, adding an authenticator app.
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
+import { ApiError, type TwoFactor } from '../../shared/api.js';
+import { TotpSetup } from '../../shared/totp-setup.js';
+import { Alert, Button, Dialog, formatDate, formatDateTime } from '../../ui/components.js';
+import { api } from '../api.js';
+import { TWO_FACTOR_QUERY_KEY } from './two-factor-query.js';
+import { CANCELLED, type useStepUp } from './use-step-up.js';
+
+type Factor = TwoFactor['factors'][number];
+type Notice = { tone: 'success' | 'danger'; text: string } | null;
+
+export function DevicesCard({ status, stepUp }: { status: TwoFactor; stepUp: ReturnType<typeof useStepUp> }) {
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState<Factor | null>(null);
+  const [removingId, setRemovingId] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [notice, setNotice] = useState<Notice>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const addButton = useRef<HTMLButtonElement>(null);
+
+  const remove = async (factor: Factor) => {
+    setConfirming(null);
+    setRemovingId(factor.id);
+    setNotice(null);
+    try {
+      const result = await stepUp.guarded(() => api.removeFactor(factor.id));
+      if (result === CANCELLED) return;
+      await queryClient.invalidateQueries({ queryKey: TWO_FACTOR_QUERY_KEY });
+      setNotice({ tone: 'success', text: `${factor.label} removed. It can no longer be used to sign in.` });
+      heading.current?.focus();
+    } catch (caught) {
+      setNotice({
+        tone: 'danger',
+        text: caught instanceof ApiError && caught.status === 409 ? 'Add another device before removing your last one.' : errorText(caught),
+      });
+    } finally {
+      setRemovingId(null);
+    }
+  };
+
+  const closeSetup = useCallback(() => {
+    flushSync(() => setAdding(false));
+    addButton.current?.focus();
+  }, []);
+  const added = useCallback(() => {
+    setNotice({ tone: 'success', text: 'Authenticator app added. You can use it the next time you sign in.' });
+    void queryClient.invalidateQueries({ queryKey: TWO_FACTOR_QUERY_KEY });
+    closeSetup();
+  }, [closeSetup, queryClient]);
+  // A session that ends meanwhile is handled by the session gate (back to sign-in).
+  const expired = useCallback(() => setAdding(false), []);
+
+  return (
+    <div className="card no-print">
+      <h3 ref={heading} tabIndex={-1}>
+        Your devices
+      </h3>
+      {notice === null ? null : (
+        <Alert tone={notice.tone} live>
+          {notice.text}
+        </Alert>
+      )}
+      {status.factors.length === 0 ? (
+        <p>You have no device set up yet. Add an authenticator app so you can sign in without backup codes.</p>
+      ) : (
+        <ul className="device-list">
+          {status.factors.map((factor) => {
+            // Two devices of the same kind added the same day are told apart by the time.
+            const twin = status.factors.some((other) => other.id !== factor.id && other.label === factor.label && formatDate(other.createdAt) === formatDate(factor.createdAt));
+            const added = twin ? formatDateTime(factor.createdAt) : formatDate(factor.createdAt);
+            return (
+              <li key={factor.id}>
+                <span>
+                  <span className="device-name">{factor.label}</span>
+                  <span className="device-added">Added {added}</span>
+                </span>
+                <Button variant="secondary" onClick={() => removingId === null && setConfirming(factor)}>
+                  {removingId === factor.id ? 'Removing…' : 'Remove'}
+                  <span className="visually-hidden">
+                    {' '}
+                    {factor.label}, added {added}
+                  </span>
+                </Button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {adding ? (
+        <AddAuthenticatorApp onConfirmed={added} onCancel={closeSetup} onExpired={expired} onReauthenticationRequired={stepUp.confirmIdentity} />
+      ) : (
+        <button ref={addButton} type="button" className="button button-secondary" onClick={() => setAdding(true)}>
+          Add authenticator app
+        </button>
+      )}
+      <Dialog
+        open={confirming !== null}
+        onOpenChange={(open) => (open ? undefined : setConfirming(null))}
+        alert
+        title={`Remove ${confirming?.label ?? 'this device'}?`}
+        description={<p>You will no longer be able to use it to sign in to Digital Banking.</p>}
+      >
+        <div className="dialog-actions">
+          <Button variant="secondary" onClick={() => setConfirming(null)}>
+            Cancel
+          </Button>
+          <Button variant="danger" onClick={() => confirming !== null && void remove(confirming)}>
+            Remove
+          </Button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}
+
+function AddAuthenticatorApp({
+  onConfirmed,
+  onCancel,
+  onExpired,
+  onReauthenticationRequired,
+}: {
+  onConfirmed: () => void;
+  onCancel: () => void;
+  onExpired: () => void;
+  onReauthenticationRequired: () => Promise<boolean>;
+}) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <div className="setup-panel">
+      <h4 ref={heading} tabIndex={-1}>
+        Add authenticator app
+      </h4>
+      <TotpSetup api={api} onConfirmed={onConfirmed} onCancel={onCancel} onExpired={onExpired} onReauthenticationRequired={onReauthenticationRequired} />
+    </div>
+  );
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof ApiError ? error.message : 'Something went wrong. Try again.';
+}

@@ -1,0 +1,108 @@
+// Step-up: when the server answers `reauthentication_required`, the person confirms their own
+// second factor here, and the action they started then continues.
+import { type FormEvent, useEffect, useState } from 'react';
+import { ApiError, type SurfaceApi } from './api.js';
+import { codeErrorMessage } from './messages.js';
+import { Alert, Button, Dialog, TextField } from '../ui/components.js';
+
+interface Choice {
+  id: string;
+  label: string;
+  isBackupCode: boolean;
+}
+
+export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: SurfaceApi; open: boolean; onConfirmed: () => void; onCancel: () => void }) {
+  const [choices, setChoices] = useState<Choice[] | null>(null);
+  const [factorId, setFactorId] = useState('');
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!open) return;
+    let active = true;
+    setCode('');
+    setError(null);
+    api.twoFactor().then(
+      (status) => {
+        if (!active) return;
+        const list: Choice[] = status.factors.map((factor) => ({ id: factor.id, label: factor.label, isBackupCode: false }));
+        if (status.backupCodes !== null && status.backupCodes.remaining > 0) list.push({ id: 'backup_codes', label: 'Backup codes', isBackupCode: true });
+        setChoices(list);
+        setFactorId(list[0]?.id ?? '');
+      },
+      (caught: unknown) => active && setError(codeErrorMessage(caught)),
+    );
+    return () => {
+      active = false;
+    };
+  }, [api, open]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.reauthenticate(factorId, code);
+      setCode('');
+      setBusy(false);
+      onConfirmed();
+    } catch (caught) {
+      setBusy(false);
+      setCode('');
+      if (!(caught instanceof ApiError && caught.code === 'unauthenticated')) setError(codeErrorMessage(caught));
+    }
+  };
+  const choice = choices?.find((candidate) => candidate.id === factorId);
+
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(next) => (next ? undefined : onCancel())}
+      title="Confirm it’s you"
+      description={<p>For your security, confirm your own second factor before you continue.</p>}
+    >
+      <form onSubmit={(event) => void submit(event)} noValidate>
+        {choices !== null && choices.length > 1 ? (
+          <fieldset className="field" style={{ border: 'none', padding: 0, margin: '0 0 1rem' }}>
+            <legend style={{ fontWeight: 600, marginBottom: '0.5rem' }}>Choose a device</legend>
+            {choices.map((candidate) => (
+              <label key={candidate.id} className="row" style={{ padding: '0.3rem 0' }}>
+                <input
+                  type="radio"
+                  name="reauth-factor"
+                  checked={candidate.id === factorId}
+                  onChange={() => {
+                    setFactorId(candidate.id);
+                    setCode('');
+                  }}
+                />
+                {candidate.label}
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
+        {error === null ? null : <Alert tone="danger" live>{error}</Alert>}
+        {/* Not keyed by the factor: remounting the field when the device list arrives would
+            drop the keyboard focus the dialog has just put there. */}
+        <TextField
+          label={choice?.isBackupCode ? 'Backup code' : 'Verification code'}
+          hint={choice?.isBackupCode ? 'Enter one of your backup codes.' : 'Enter the 6-digit code from your authenticator app.'}
+          name="code"
+          autoComplete="one-time-code"
+          value={code}
+          onChange={(event) => setCode(event.target.value)}
+          required
+        />
+        <div className="dialog-actions">
+          <Button variant="secondary" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit" disabled={busy || code.trim() === '' || factorId === ''}>
+            {busy ? 'Confirming…' : 'Confirm'}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

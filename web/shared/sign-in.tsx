@@ -1,0 +1,167 @@
+// Sign-in for both surfaces (SPEC §3): password, then pick a device from the list and enter
+// its code; a user with no device yet sets up an authenticator app first.
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { ApiError, type LoginReply, type SurfaceApi, type User } from './api.js';
+import { Alert, Button, TextField } from '../ui/components.js';
+import { codeErrorMessage } from './messages.js';
+import { TotpSetup } from './totp-setup.js';
+
+type Factor = Extract<LoginReply, { status: 'second_factor_required' }>['factors'][number];
+type Step = { name: 'password' } | { name: 'second-factor'; factors: Factor[] } | { name: 'enroll' };
+
+export function SignIn({
+  api,
+  surfaceName,
+  notice,
+  onSignedIn,
+}: {
+  api: SurfaceApi;
+  surfaceName: string;
+  notice: string | null;
+  onSignedIn: (user: User) => void;
+}) {
+  const [step, setStep] = useState<Step>({ name: 'password' });
+  const [message, setMessage] = useState<string | null>(notice);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [step.name]);
+
+  const restart = (text: string) => {
+    setMessage(text);
+    setStep({ name: 'password' });
+  };
+  const finish = async () => onSignedIn((await api.me()).user);
+
+  return (
+    <main id="main" className="narrow">
+      <div className="card">
+        {step.name === 'password' ? (
+          <>
+            <h1 ref={heading} tabIndex={-1}>Sign in to {surfaceName}</h1>
+            {message === null ? null : <Alert tone="info" live>{message}</Alert>}
+            <PasswordStep api={api} onDone={(reply) => setStep(reply.status === 'second_factor_required' ? { name: 'second-factor', factors: reply.factors } : { name: 'enroll' })} />
+          </>
+        ) : step.name === 'second-factor' ? (
+          <>
+            <h1 ref={heading} tabIndex={-1}>Verify it’s you</h1>
+            <SecondFactorStep
+              api={api}
+              factors={step.factors}
+              onSignedIn={onSignedIn}
+              onExpired={() => restart('Your sign-in took too long. Sign in again.')}
+            />
+          </>
+        ) : (
+          <>
+            <h1 ref={heading} tabIndex={-1}>Set up two-factor authentication</h1>
+            <p>Your account needs a second step at sign-in. Add an authenticator app to continue.</p>
+            <TotpSetup api={api} onConfirmed={() => void finish()} onExpired={() => restart('Your sign-in took too long. Sign in again.')} />
+          </>
+        )}
+      </div>
+    </main>
+  );
+}
+
+function PasswordStep({ api, onDone }: { api: SurfaceApi; onDone: (reply: LoginReply) => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await api.login(username, password));
+    } catch (caught) {
+      setError(caught instanceof ApiError && caught.code === 'invalid_credentials' ? 'Incorrect username or password.' : codeErrorMessage(caught));
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={(event) => void submit(event)} noValidate>
+      {error === null ? null : <Alert tone="danger" live>{error}</Alert>}
+      <TextField label="Username" name="username" autoComplete="username" value={username} onChange={(event) => setUsername(event.target.value)} required />
+      <TextField label="Password" name="password" type="password" autoComplete="current-password" value={password} onChange={(event) => setPassword(event.target.value)} required />
+      <Button type="submit" disabled={busy || username === '' || password === ''}>
+        {busy ? 'Signing in…' : 'Sign in'}
+      </Button>
+    </form>
+  );
+}
+
+function SecondFactorStep({
+  api,
+  factors,
+  onSignedIn,
+  onExpired,
+}: {
+  api: SurfaceApi;
+  factors: Factor[];
+  onSignedIn: (user: User) => void;
+  onExpired: () => void;
+}) {
+  const [factorId, setFactorId] = useState(factors[0]?.id ?? '');
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const factor = factors.find((candidate) => candidate.id === factorId);
+  const isBackupCode = factor?.type === 'backup_codes';
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const reply = await api.verify(factorId, code);
+      setCode('');
+      onSignedIn(reply.user);
+    } catch (caught) {
+      setCode('');
+      setBusy(false);
+      if (caught instanceof ApiError && caught.code === 'unauthenticated') onExpired();
+      else setError(codeErrorMessage(caught));
+    }
+  };
+
+  return (
+    <form onSubmit={(event) => void submit(event)} noValidate>
+      <fieldset className="field" style={{ border: 'none', padding: 0, margin: '0 0 1rem' }}>
+        <legend style={{ fontWeight: 600, marginBottom: '0.5rem' }}>Choose a device</legend>
+        {factors.map((candidate) => (
+          <label key={candidate.id} className="row" style={{ padding: '0.4rem 0', cursor: 'pointer' }}>
+            <input
+              type="radio"
+              name="factor"
+              value={candidate.id}
+              checked={candidate.id === factorId}
+              onChange={() => {
+                setFactorId(candidate.id);
+                setCode('');
+                setError(null);
+              }}
+            />
+            {candidate.label}
+          </label>
+        ))}
+      </fieldset>
+      {error === null ? null : <Alert tone="danger" live>{error}</Alert>}
+      <TextField
+        key={factorId}
+        label={isBackupCode ? 'Backup code' : 'Verification code'}
+        hint={isBackupCode ? 'Enter one of your backup codes. Each code can be used only once.' : 'Enter the 6-digit code from your authenticator app.'}
+        name="code"
+        autoComplete="one-time-code"
+        inputMode={isBackupCode ? 'text' : 'numeric'}
+        spellCheck={false}
+        autoCapitalize="characters"
+        value={code}
+        onChange={(event) => setCode(event.target.value)}
+        required
+      />
+      <Button type="submit" disabled={busy || code.trim() === ''}>
+        {busy ? 'Verifying…' : 'Verify'}
+      </Button>
+    </form>
+  );
+}
