@@ -33,6 +33,12 @@ export function SignIn({
 
   return (
     <main id="main" className="narrow">
+      <p className="brand sign-in-brand">
+        <span className="brand-mark" aria-hidden="true">
+          L
+        </span>
+        {surfaceName}
+      </p>
       <div className="card">
         {step.name === 'password' ? (
           <>

@@ -88,10 +88,11 @@ export function GenerateBackupCodes({ userId, userName, onGenerated }: { userId:
         onOpenChange={(open) => (open ? undefined : close())}
         title="Generate Backup Codes"
         description={
-          <p>
-            <strong>This is a very high-risk action.</strong> Only continue if you are absolutely certain that {userName} is who they claim to
-            be. Generating new codes replaces any codes the user has now.
-          </p>
+          <div className="alert alert-warning">
+            <strong>This is a very high-risk action.</strong>
+            Only continue if you are absolutely certain that {userName} is who they claim to be. Generating new codes replaces any codes the
+            user has now.
+          </div>
         }
       >
         <form onSubmit={submit} noValidate>
