@@ -80,6 +80,7 @@ it('a session that times out, or is signed out, returns to sign-in with a messag
   await page.getByLabel('Search users').press('Enter');
   await page.getByText('Your session has ended').waitFor();
   await page.getByRole('heading', { name: 'Sign in to Admin Platform' }).waitFor();
+  await expectAccessible(page, 'sign-in after a time-out');
   await screenshot(page, 'admin-session-ended');
 
   await signInThroughBrowser(harness, page, staff, '/admin');

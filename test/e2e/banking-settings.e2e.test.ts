@@ -32,6 +32,15 @@ it('adds an authenticator app and creates the user’s own recovery codes, shown
   await page.getByRole('button', { name: 'Confirm' }).click();
   await expect.poll(async () => (await harness.deps.db.selectFrom('factors').select('id').where('user_id', '=', customer.id).where('confirmed_at', 'is not', null).execute()).length).toBe(2);
 
+  // Removing a device asks first, in a dialog that is as accessible as the page.
+  await page.getByRole('button', { name: /^Remove Authenticator app/ }).first().click();
+  const confirmRemoval = page.getByRole('alertdialog', { name: /^Remove Authenticator app/ });
+  await confirmRemoval.waitFor();
+  await expectAccessible(page, 'remove device dialog');
+  await screenshot(page, 'banking-remove-device-375');
+  await confirmRemoval.getByRole('button', { name: 'Cancel' }).click();
+  await confirmRemoval.waitFor({ state: 'detached' });
+
   await page.getByRole('button', { name: 'Generate recovery codes' }).click();
   await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
   const codes = await page.getByRole('list', { name: 'Backup codes' }).getByRole('listitem').allInnerTexts();

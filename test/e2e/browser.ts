@@ -55,12 +55,19 @@ export async function expectAccessible(page: Page, where: string): Promise<void>
 }
 
 /** Password, then the authenticator app, through the sign-in screen of either surface. */
-export async function signInThroughBrowser(harness: BrowserHarness, page: Page, user: TestUser, surfacePath: '/' | '/admin'): Promise<void> {
+export async function signInThroughBrowser(
+  harness: BrowserHarness,
+  page: Page,
+  user: TestUser,
+  surfacePath: '/' | '/admin',
+  atSecondFactor: (page: Page) => Promise<void> = async () => undefined,
+): Promise<void> {
   await page.goto(surfacePath);
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Verify it’s you' }).waitFor();
+  await atSecondFactor(page);
   harness.clock.advance(30);
   await page.getByRole('radio', { name: 'Authenticator app' }).check();
   await page.getByLabel('Verification code').fill(currentTotp(harness, user));

@@ -20,7 +20,10 @@ it('staff generates backup codes; the customer signs in with one and sees one co
   await admin.goto('/admin');
   await expectAccessible(admin, 'Admin Platform sign-in');
   await screenshot(admin, '01-admin-sign-in');
-  await signInThroughBrowser(harness, admin, staff, '/admin');
+  await signInThroughBrowser(harness, admin, staff, '/admin', async (page) => {
+    await expectAccessible(page, 'Admin Platform second-factor step');
+    await screenshot(page, '01b-admin-second-factor');
+  });
 
   // 1. From the Admin Platform, select Manage Users from the top navigation bar.
   await admin.getByRole('navigation').getByRole('link', { name: 'Manage Users' }).click();
