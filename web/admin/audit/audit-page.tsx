@@ -8,7 +8,7 @@ import { PageHeading } from '../../shared/shell.js';
 import { Alert, Button } from '../../ui/components.js';
 import '../admin.css';
 import { requestErrorMessage } from '../labels.js';
-import { useCursorStack } from '../paging.js';
+import { Pager, useCursorStack } from '../paging.js';
 import { SelectField } from '../select-field.js';
 import { OutcomeBadge, eventDetails, eventLabel, eventTypes } from './audit-format.js';
 import { UserRef } from './user-ref.js';
@@ -149,16 +149,7 @@ function AuditResults({ type, userId }: { type: string; userId: string }) {
           </table>
         </div>
       )}
-      {paging.hasPrevious || nextCursor !== null ? (
-        <nav aria-label="Pages of events" className="row pager">
-          <Button variant="secondary" disabled={!paging.hasPrevious || query.isFetching} onClick={paging.previous}>
-            Previous page
-          </Button>
-          <Button variant="secondary" disabled={nextCursor === null || query.isFetching} onClick={() => nextCursor !== null && paging.next(nextCursor)}>
-            Next page
-          </Button>
-        </nav>
-      ) : null}
+      <Pager label="Pages of events" paging={paging} nextCursor={nextCursor} busy={query.isFetching} />
     </>
   );
 }

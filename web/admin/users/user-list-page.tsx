@@ -9,7 +9,7 @@ import { PageHeading } from '../../shared/shell.js';
 import { Alert, Button, TextField } from '../../ui/components.js';
 import '../admin.css';
 import { fullName, kindLabel, requestErrorMessage } from '../labels.js';
-import { useCursorStack } from '../paging.js';
+import { Pager, useCursorStack } from '../paging.js';
 import { SelectField } from '../select-field.js';
 
 type KindFilter = '' | 'customer' | 'staff';
@@ -136,16 +136,7 @@ function UserResults({ q, kind }: { q: string; kind: KindFilter }) {
           </table>
         </div>
       )}
-      {paging.hasPrevious || nextCursor !== null ? (
-        <nav aria-label="Pages of users" className="row pager">
-          <Button variant="secondary" disabled={!paging.hasPrevious || query.isFetching} onClick={paging.previous}>
-            Previous page
-          </Button>
-          <Button variant="secondary" disabled={nextCursor === null || query.isFetching} onClick={() => nextCursor !== null && paging.next(nextCursor)}>
-            Next page
-          </Button>
-        </nav>
-      ) : null}
+      <Pager label="Pages of users" paging={paging} nextCursor={nextCursor} busy={query.isFetching} />
     </>
   );
 }
