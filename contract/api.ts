@@ -3,6 +3,7 @@
 // a field not named here never leaves the server.
 import { z } from 'zod';
 import { errorCodes } from './errors.js';
+import { passkeyAssertionSchema } from './webauthn.js';
 
 export const surfaceSchema = z.enum(['banking', 'admin']);
 export type Surface = z.infer<typeof surfaceSchema>;
@@ -32,7 +33,11 @@ export const loginReplySchema = z.discriminatedUnion('status', [
 ]);
 
 export const challengeBodySchema = z.object({ factorId: z.string().min(1).max(100) });
-export const verifyBodySchema = z.object({ factorId: z.string().min(1).max(100), code: z.string().min(1).max(64) });
+/** A typed code, or a passkey's signed answer to the challenge `…/challenge` gave. */
+export const verifyBodySchema = z.union([
+  z.object({ factorId: z.string().min(1).max(100), code: z.string().min(1).max(64) }),
+  z.object({ factorId: z.string().min(1).max(100), credential: passkeyAssertionSchema }),
+]);
 
 export const userSchema = z.object({
   id: uuid,
@@ -43,6 +48,15 @@ export const userSchema = z.object({
   kind: z.enum(['customer', 'staff']),
   isAdmin: z.boolean(),
   permissions: z.array(z.string()),
+  /** A new email address waiting for its confirmation code (SPEC §4); null when none. */
+  pendingEmail: z.string().nullable(),
+  /**
+   * After a sign-in with a staff-issued backup code (SPEC §2): the account must be secured —
+   * a new factor confirmed and the user's own recovery codes created — before anything else.
+   */
+  mustSecureAccount: z.boolean(),
+  /** What securing still needs; null when nothing is owed. */
+  accountSecuring: z.object({ needsFactor: z.boolean(), needsRecoveryCodes: z.boolean() }).nullable(),
 });
 export type User = z.infer<typeof userSchema>;
 

@@ -16,12 +16,23 @@ export const auditEventLabels = {
   'backup_codes.redeemed': 'Backup code used',
   'factor.totp_enrolled': 'Authenticator app set-up started',
   'factor.totp_confirmed': 'Authenticator app added',
+  'factor.passkey_added': 'Passkey added',
+  'factor.passkey_refused': 'Passkey refused at set-up',
   'factor.removed': 'Two-factor device removed',
   'user.created': 'User created',
   'permissions.granted': 'Permissions granted',
   'permissions.revoked': 'Permissions revoked',
   'role.created': 'Role created',
   'role.assigned': 'Role assigned',
+  'profile.updated': 'Profile updated',
+  'email_change.requested': 'Email change requested',
+  'email_change.confirmed': 'Email changed',
+  'email_change.code_refused': 'Email confirmation code refused',
+  'password.changed': 'Password changed',
+  'password.change_refused': 'Password change refused',
+  'session.ended_by_user': 'Session ended from Settings',
+  'sessions.others_ended_by_user': 'Other sessions ended from Settings',
+  'account.secured': 'Account secured after staff-issued codes',
 } as const;
 
 export type AuditEventType = keyof typeof auditEventLabels;

@@ -9,6 +9,7 @@ import { adminRoutes } from './adapters/http/routes/admin-routes.js';
 import { authRoutes } from './adapters/http/routes/auth-routes.js';
 import { healthRoutes } from './adapters/http/routes/health-routes.js';
 import { meRoutes } from './adapters/http/routes/me-routes.js';
+import { settingsRoutes } from './adapters/http/routes/settings-routes.js';
 import { webRoutes } from './adapters/http/routes/web-routes.js';
 import type { Deps } from './modules/deps.js';
 
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const surface of ['banking', 'admin'] as const) {
     await app.register(authRoutes, { prefix: `/api/${surface}`, context, surface });
     await app.register(meRoutes, { prefix: `/api/${surface}`, context, surface });
+    await app.register(settingsRoutes, { prefix: `/api/${surface}`, context, surface });
   }
   await app.register(adminRoutes, { prefix: '/api/admin', context });
   await app.register(healthRoutes, { context });

@@ -157,7 +157,7 @@ function commandFor(command: string, args: string[], io: CliIo): (deps: Deps) =>
       if (values.demo !== true) throw new UsageError('seed needs --demo');
       return async (deps) => {
         const created = await seedDemo(deps);
-        io.out(created === null ? 'The demo users exist already.' : formatDemoCredentials(created, 'http://127.0.0.1:3000'));
+        io.out(created === null ? 'The demo users exist already.' : formatDemoCredentials(created, 'http://localhost:3000'));
       };
     }
     default:

@@ -5,14 +5,18 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type Database, openDatabase } from './adapters/db/database.js';
 import { migrate } from './adapters/db/migrate.js';
+import { createNotificationTransport } from './adapters/notify/notification-transport.js';
 import type { Config } from './config.js';
 import type { Deps } from './modules/deps.js';
+import { type NotificationWorker, createNotificationWorker } from './modules/notifications/notification-worker.js';
 import { systemClock } from './shared/clock.js';
 import { deriveServerKeys } from './shared/secrets.js';
 
 export interface Composed {
   database: Database;
   deps: Deps;
+  /** Drains the notification outbox once started; the server starts it, the CLI leaves it be. */
+  notifications: NotificationWorker;
 }
 
 export async function compose(config: Config, options: { holder: 'server' | 'cli'; logger: Logger }): Promise<Composed> {
@@ -28,14 +32,29 @@ export async function compose(config: Config, options: { holder: 'server' | 'cli
     await database.close();
     throw error;
   }
+  const keys = deriveServerKeys(secret);
+  const log = options.logger.child({ component: 'notifications' });
+  if (config.environment === 'production' && config.notifications.email.kind === 'log') {
+    log.warn('SMTP_URL is not set: notifications are only logged, no email is sent');
+  }
+  const notifications = createNotificationWorker({
+    db: database.db,
+    clock: systemClock,
+    keys,
+    transport: createNotificationTransport(config.notifications, log),
+    supportContact: config.notifications.supportContact,
+    log,
+  });
   return {
     database,
     deps: {
       db: database.db,
       clock: systemClock,
-      keys: deriveServerKeys(secret),
+      keys,
       policy: { sessions: config.sessions, backupCodes: config.backupCodes, throttle: config.throttle },
+      notifier: notifications,
     },
+    notifications,
   };
 }
 

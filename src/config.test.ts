@@ -113,3 +113,40 @@ describe('loadConfig — PostgreSQL and production', () => {
     expect(config.database.kind).toBe('postgres');
   });
 });
+
+describe('loadConfig — notifications', () => {
+  it('logs notifications by default (the embedded demo), with a support contact for "Wasn\'t you?"', () => {
+    expect(loadConfig({}).notifications).toEqual({
+      email: { kind: 'log' },
+      sms: { kind: 'log' },
+      supportContact: 'call the number on the back of your card',
+    });
+  });
+
+  it('sends mail over SMTP_URL from MAIL_FROM, and SMS to SMS_WEBHOOK_URL', () => {
+    const config = loadConfig({
+      SMTP_URL: 'smtps://latchkey:pw@mail.bank.example:465',
+      MAIL_FROM: 'Bank <no-reply@bank.example>',
+      SMS_WEBHOOK_URL: 'https://sms.bank.example/send',
+      LATCHKEY_SUPPORT_CONTACT: 'call +44 20 7946 0000',
+    });
+    expect(config.notifications).toEqual({
+      email: { kind: 'smtp', url: 'smtps://latchkey:pw@mail.bank.example:465', from: 'Bank <no-reply@bank.example>' },
+      sms: { kind: 'webhook', url: 'https://sms.bank.example/send' },
+      supportContact: 'call +44 20 7946 0000',
+    });
+  });
+
+  it('refuses SMTP_URL without MAIL_FROM, naming MAIL_FROM', () => {
+    expect(refusal({ SMTP_URL: 'smtp://mail.bank.example' }).message).toContain('MAIL_FROM');
+  });
+
+  it('names SMTP_URL, MAIL_FROM or SMS_WEBHOOK_URL when one is malformed, without echoing its value', () => {
+    const smtp = refusal({ SMTP_URL: 'http://user:hunter2@mail.bank.example', MAIL_FROM: 'no-reply@bank.example' });
+    expect(smtp.message).toContain('SMTP_URL');
+    expect(smtp.message).not.toContain('hunter2');
+    expect(refusal({ SMTP_URL: 'smtp://mail.bank.example', MAIL_FROM: 'not an address' }).message).toContain('MAIL_FROM');
+    expect(refusal({ SMS_WEBHOOK_URL: 'ftp://sms.bank.example' }).message).toContain('SMS_WEBHOOK_URL');
+    expect(refusal({ LATCHKEY_SUPPORT_CONTACT: 'x' }).message).toContain('LATCHKEY_SUPPORT_CONTACT');
+  });
+});

@@ -35,6 +35,17 @@ const environmentSchema = z.object({
   // PCI DSS v4 8.3.4: lock after at most 10 attempts, for at least 30 minutes.
   SECOND_FACTOR_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(10),
   SECOND_FACTOR_LOCKOUT_SECONDS: seconds(30 * 60),
+  // Notifications (SPEC §5): without SMTP_URL or SMS_WEBHOOK_URL they go to the log.
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.bank.example:587' })
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .regex(/^(?:[^<>@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be an address such as "Bank <no-reply@bank.example>"')
+    .optional(),
+  SMS_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL of the SMS gateway' }).optional(),
+  LATCHKEY_SUPPORT_CONTACT: z.string().trim().min(3).max(200).default('call the number on the back of your card'),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -57,6 +68,12 @@ export interface Config {
   };
   backupCodes: { perSet: number; staffLifetimeInSeconds: number };
   throttle: { maxSecondFactorFailures: number; lockoutInSeconds: number };
+  notifications: {
+    email: { kind: 'smtp'; url: string; from: string } | { kind: 'log' };
+    sms: { kind: 'webhook'; url: string } | { kind: 'log' };
+    /** How to reach the bank, closing every email's "Wasn't you?" line. */
+    supportContact: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -80,6 +97,9 @@ export function loadConfig(environment: Environment = process.env): Config {
     throw new ConfigError(
       'LATCHKEY_SECRET: required with DATABASE_URL, so that every instance shares the key for hashed codes (e.g. `openssl rand -base64 32`).',
     );
+  }
+  if (env.SMTP_URL !== undefined && env.MAIL_FROM === undefined) {
+    throw new ConfigError('MAIL_FROM: required with SMTP_URL, e.g. "Bank <no-reply@bank.example>".');
   }
   return {
     environment: env.NODE_ENV,
@@ -106,6 +126,11 @@ export function loadConfig(environment: Environment = process.env): Config {
     throttle: {
       maxSecondFactorFailures: env.SECOND_FACTOR_MAX_FAILURES,
       lockoutInSeconds: env.SECOND_FACTOR_LOCKOUT_SECONDS,
+    },
+    notifications: {
+      email: env.SMTP_URL === undefined || env.MAIL_FROM === undefined ? { kind: 'log' } : { kind: 'smtp', url: env.SMTP_URL, from: env.MAIL_FROM },
+      sms: env.SMS_WEBHOOK_URL === undefined ? { kind: 'log' } : { kind: 'webhook', url: env.SMS_WEBHOOK_URL },
+      supportContact: env.LATCHKEY_SUPPORT_CONTACT,
     },
   };
 }

@@ -12,7 +12,7 @@ import { createLogger } from './shared/logger.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const { database, deps } = await compose(config, { holder: 'server', logger });
+  const { database, deps, notifications } = await compose(config, { holder: 'server', logger });
   const webRoot = builtWebRoot();
   if (webRoot === null) logger.warn('the web UI is not built (run `npm run build`); serving the API only');
   const app = await buildApp({ deps, publicUrl: config.publicUrl, logger, webRoot });
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
     await app.close();
+    // After the requests (which may queue more), before the database: the round in flight ends.
+    await notifications.stop();
     await database.close();
     process.exit(0);
   };
@@ -30,7 +32,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   const address = await app.listen({ port: config.port, host: config.host });
-  const baseUrl = config.publicUrl ?? address;
+  notifications.start();
+  // Browsers accept passkeys for `localhost` but not for a bare IP address such as 127.0.0.1.
+  const baseUrl = config.publicUrl ?? address.replace('//127.0.0.1:', '//localhost:');
   if (config.seedDemoUsers) printDemoUsers(await seedDemo(deps), config, baseUrl);
   process.stdout.write(`\nLatchkey is ready at ${baseUrl} (${database.engine === 'pglite' ? `embedded database in ${config.database.kind === 'pglite' ? config.database.dataDir : ''}` : 'PostgreSQL'}).\n`);
 }

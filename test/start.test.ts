@@ -26,7 +26,7 @@ function start(dataDir: string): Promise<{ child: ChildProcess; output: () => st
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line after 60 s:\n${output}`)), 60_000);
     const check = () => {
-      const ready = /Latchkey is ready at (http:\/\/[\d.:]+)/.exec(output);
+      const ready = /Latchkey is ready at (http:\/\/localhost:\d+)/.exec(output);
       if (ready !== null) {
         clearTimeout(timer);
         resolve({ child, output: () => output, url: ready[1]! });

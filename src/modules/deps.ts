@@ -2,6 +2,7 @@ import type { Db } from '../adapters/db/database.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../shared/clock.js';
 import type { ServerKeys } from '../shared/secrets.js';
+import type { Notifier } from './notifications/notification-transport.js';
 
 /** The rules that configuration sets for the domain. */
 export type Policy = Pick<Config, 'sessions' | 'backupCodes' | 'throttle'>;
@@ -12,4 +13,6 @@ export interface Deps {
   clock: Clock;
   keys: ServerKeys;
   policy: Policy;
+  /** Told after a commit that queued a notification, so that it goes out without waiting for the next poll. */
+  notifier: Notifier;
 }

@@ -20,7 +20,10 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export type KeyPurpose = 'backup-code-lookup' | 'backup-code-pepper' | 'totp-seed-encryption';
+// 'notification-secret' seals the one secret a queued confirmation or SMS-code message carries
+// (SECURITY §11): the outbox must never hold it in clear.
+// 'email-confirmation' keys the hash of the code that confirms a new email address (SPEC §4).
+export type KeyPurpose = 'backup-code-lookup' | 'backup-code-pepper' | 'totp-seed-encryption' | 'notification-secret' | 'email-confirmation';
 
 /** Keys for separate purposes, derived from the one server secret (RFC 5869 HKDF). */
 export interface ServerKeys {

@@ -10,6 +10,7 @@ import { cliMeta } from '../modules/audit/record-audit-event.js';
 import { changePermissions } from '../modules/permissions/change-permissions.js';
 import { TOTP_FACTOR_LABEL } from '../modules/twofactor/totp/enroll-totp.js';
 import { generateTotpSecret, totpCodeAt } from '../modules/twofactor/totp/totp.js';
+import { idleNotifier } from '../modules/notifications/notification-transport.js';
 import { createUser } from '../modules/users/create-user.js';
 import { manualClock } from '../shared/clock.js';
 import { deriveServerKeys, encrypt } from '../shared/secrets.js';
@@ -47,6 +48,8 @@ export async function startHarness(
     clock,
     keys: deriveServerKeys(options.secret ?? 'test-secret-that-is-long-enough-0123456789'),
     policy: { ...defaultPolicy, ...options.policy },
+    // Tests deliver the outbox themselves (deliverDueNotifications), on the hand-moved clock.
+    notifier: idleNotifier,
   };
   const logs: string[] = [];
   const sink = new Writable({

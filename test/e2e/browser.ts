@@ -22,7 +22,10 @@ export async function startBrowserHarness(options: { policy?: Partial<Policy> } 
   const webRoot = builtWebRoot();
   if (webRoot === null) throw new Error('The web UI is not built: run `npm run build:web` (npm test does).');
   const harness = await startHarness('pglite', { ...options, webRoot });
-  const baseUrl = await harness.app.listen({ port: 0, host: '127.0.0.1' });
+  const listeningAt = await harness.app.listen({ port: 0, host: '127.0.0.1' });
+  // The browser opens it as localhost (Chromium maps that name to loopback itself): WebAuthn
+  // refuses an IP address as relying-party ID, and passkeys are part of what is tested.
+  const baseUrl = listeningAt.replace('//127.0.0.1:', '//localhost:');
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],

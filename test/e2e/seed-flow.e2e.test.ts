@@ -1,6 +1,7 @@
 // SPEC §2's seven steps, clicked through in Chromium, worded as the seed words them.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { totpCodeAt } from '../../src/modules/twofactor/totp/totp.js';
 import { addUser } from '../../src/testing/harness.js';
 import { type BrowserHarness, expectAccessible, screenshot, signInThroughBrowser, startBrowserHarness } from './browser.js';
 
@@ -82,17 +83,12 @@ it('staff generates backup codes; the customer signs in with one and sees one co
   await screenshot(bank, '06-device-list');
   await bank.getByLabel('Backup code', { exact: true }).fill(codes[0]!);
   await bank.getByRole('button', { name: 'Verify' }).click();
-  await bank.getByRole('heading', { name: 'Welcome, Alice' }).waitFor();
-  await expectAccessible(bank, 'Digital Banking home');
-  await screenshot(bank, '07-signed-in');
-
-  // 7. Settings (their name, upper right) → Two-Factor Authentication: one code fewer.
-  await bank.getByRole('button', { name: 'Alice Martin' }).click();
-  await bank.getByRole('link', { name: 'Settings' }).click();
-  await bank.getByRole('heading', { name: 'Two-Factor Authentication' }).waitFor();
-  await expect.poll(() => bank.locator('main').innerText()).toMatch(/9 backup codes remaining/);
-  await expectAccessible(bank, 'Settings');
-  await screenshot(bank, '08-settings');
+  // Signed in with a code from the bank: Digital Banking asks to secure the account first (SPEC §2).
+  await bank.getByRole('heading', { name: 'Secure your account', level: 1 }).waitFor();
+  await expectAccessible(bank, 'secure your account');
+  await screenshot(bank, '07-signed-in-secure-account');
+  const status = await bank.evaluate<{ backupCodes: { remaining: number; origin: string } }>("fetch('/api/banking/me/two-factor').then((reply) => reply.json())");
+  expect(status.backupCodes).toMatchObject({ remaining: 9, origin: 'staff' });
 
   // Each code can be used only once.
   const again = await harness.newPage();
@@ -105,6 +101,28 @@ it('staff generates backup codes; the customer signs in with one and sees one co
   await again.getByRole('button', { name: 'Verify' }).click();
   await again.getByText('That code is not valid').waitFor();
   await screenshot(again, '09-code-used-twice');
+
+  // Securing: a new authenticator app, then the customer's own recovery codes.
+  const secret = await bank.getByTestId('totp-secret').innerText();
+  harness.clock.advance(30);
+  await bank.getByLabel('Verification code').fill(totpCodeAt({ secretBase32: secret }, harness.clock.now()));
+  await bank.getByRole('button', { name: 'Confirm' }).click();
+  await bank.getByRole('button', { name: 'Create recovery codes' }).click();
+  await bank.getByRole('heading', { name: 'Your recovery codes', exact: true }).waitFor();
+  await bank.getByRole('button', { name: 'I have saved these codes' }).click();
+  await bank.getByRole('heading', { name: 'Welcome, Alice' }).waitFor();
+  await expectAccessible(bank, 'Digital Banking home');
+
+  // 7. Settings (their name, upper right) → Two-Factor Authentication: the customer's own codes
+  // have replaced what was left of the staff-issued set.
+  await bank.getByRole('button', { name: 'Alice Martin' }).click();
+  await bank.getByRole('link', { name: 'Settings' }).click();
+  await bank.getByRole('heading', { name: 'Two-Factor Authentication' }).waitFor();
+  await expect.poll(() => bank.locator('main').innerText()).toMatch(/10 backup codes remaining/);
+  await expect.poll(() => bank.locator('main').innerText()).toMatch(/Your own recovery codes/);
+  await expectAccessible(bank, 'Settings');
+  await screenshot(bank, '08-settings');
+  for (const code of codes.slice(1)) expect(await bank.locator('body').innerText()).not.toContain(code);
 
   // Leaving the codes page loses the codes: neither Back nor reload shows them again.
   await admin.getByRole('button', { name: 'Done' }).click();

@@ -13,7 +13,15 @@ import type {
   totpEnrollmentReplySchema,
   twoFactorReplySchema,
 } from '../../contract/api.js';
+import type {
+  PasskeyAssertionJSON,
+  passkeyChallengeReplySchema,
+  passkeyCreationOptionsSchema,
+  passkeyRegistrationBodySchema,
+  passkeyRegistrationReplySchema,
+} from '../../contract/webauthn.js';
 import type { ErrorBody, ErrorCode } from '../../contract/errors.js';
+import type { ActiveSession, ProfileInput, emailConfirmReplySchema, endedSessionsReplySchema, profileReplySchema } from '../../contract/settings.js';
 
 export type Surface = 'banking' | 'admin';
 export type LoginReply = z.infer<typeof loginReplySchema>;
@@ -25,6 +33,15 @@ export type BackupCodes = z.infer<typeof backupCodesReplySchema>;
 export type UserList = z.infer<typeof adminUserListReplySchema>;
 export type UserDetail = z.infer<typeof adminUserDetailReplySchema>;
 export type AuditList = z.infer<typeof auditListReplySchema>;
+/** Present when the chosen factor is a passkey: what navigator.credentials.get() needs. */
+export type PasskeyChallenge = z.infer<typeof passkeyChallengeReplySchema>;
+export type PasskeyCreationOptions = z.infer<typeof passkeyCreationOptionsSchema>;
+export type PasskeyRegistrationResponse = z.infer<typeof passkeyRegistrationBodySchema>['response'];
+export type PasskeyRegistration = z.infer<typeof passkeyRegistrationReplySchema>;
+export type { PasskeyAssertionJSON };
+export type ProfileReply = z.infer<typeof profileReplySchema>;
+export type EmailConfirmReply = z.infer<typeof emailConfirmReplySchema>;
+export type { ActiveSession };
 
 export class ApiError extends Error {
   constructor(
@@ -76,9 +93,14 @@ export function surfaceApi(surface: Surface) {
   const base = `/api/${surface}`;
   return {
     login: (username: string, password: string) => request<LoginReply>('POST', `${base}/login`, { username, password }),
-    challenge: (factorId: string) => request<void>('POST', `${base}/login/challenge`, { factorId }),
+    /** Undefined (204) for a factor that needs no challenge. */
+    challenge: (factorId: string) => request<PasskeyChallenge | undefined>('POST', `${base}/login/challenge`, { factorId }),
     verify: (factorId: string, code: string) => request<SignedInReply>('POST', `${base}/login/verify`, { factorId, code }),
+    verifyPasskey: (factorId: string, credential: PasskeyAssertionJSON) => request<SignedInReply>('POST', `${base}/login/verify`, { factorId, credential }),
     reauthenticate: (factorId: string, code: string) => request<void>('POST', `${base}/reauthenticate`, { factorId, code }),
+    reauthenticationChallenge: (factorId: string) => request<PasskeyChallenge | undefined>('POST', `${base}/reauthenticate/challenge`, { factorId }),
+    reauthenticateWithPasskey: (factorId: string, credential: PasskeyAssertionJSON) =>
+      request<void>('POST', `${base}/reauthenticate`, { factorId, credential }),
     logout: () => request<void>('POST', `${base}/logout`),
     me: () => request<{ user: User }>('GET', `${base}/me`),
     twoFactor: () => request<TwoFactor>('GET', `${base}/me/two-factor`),
@@ -87,6 +109,15 @@ export function surfaceApi(surface: Surface) {
       request<{ status: 'confirmed' | 'signed_in' }>('POST', `${base}/me/two-factor/totp/${encodeURIComponent(factorId)}/confirm`, { code }),
     removeFactor: (factorId: string) => request<void>('DELETE', `${base}/me/two-factor/factors/${encodeURIComponent(factorId)}`),
     generateOwnBackupCodes: () => request<BackupCodes>('POST', `${base}/me/backup-codes`),
+    passkeyRegistrationOptions: () => request<PasskeyCreationOptions>('POST', `${base}/me/two-factor/passkeys/options`),
+    registerPasskey: (response: PasskeyRegistrationResponse, label?: string) =>
+      request<PasskeyRegistration>('POST', `${base}/me/two-factor/passkeys`, label === undefined ? { response } : { response, label }),
+    updateProfile: (changes: Partial<ProfileInput>) => request<ProfileReply>('PATCH', `${base}/me/profile`, changes),
+    confirmEmail: (code: string) => request<EmailConfirmReply>('POST', `${base}/me/email/confirm`, { code }),
+    changePassword: (currentPassword: string, newPassword: string) => request<void>('POST', `${base}/me/password`, { currentPassword, newPassword }),
+    sessions: () => request<{ sessions: ActiveSession[] }>('GET', `${base}/me/sessions`),
+    endSession: (id: string) => request<void>('DELETE', `${base}/me/sessions/${encodeURIComponent(id)}`),
+    endOtherSessions: () => request<z.infer<typeof endedSessionsReplySchema>>('DELETE', `${base}/me/sessions`),
   };
 }
 

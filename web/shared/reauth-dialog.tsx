@@ -3,12 +3,14 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, type SurfaceApi } from './api.js';
 import { codeErrorMessage } from './messages.js';
+import { passkeyErrorMessage, signWithPasskey } from './passkeys.js';
 import { Alert, Button, Dialog, TextField } from '../ui/components.js';
 
 interface Choice {
   id: string;
   label: string;
   isBackupCode: boolean;
+  isPasskey: boolean;
 }
 
 export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: SurfaceApi; open: boolean; onConfirmed: () => void; onCancel: () => void }) {
@@ -18,6 +20,21 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  const choice = choices?.find((candidate) => candidate.id === factorId);
+
+  const confirmWithPasskey = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.reauthenticateWithPasskey(factorId, await signWithPasskey(await api.reauthenticationChallenge(factorId)));
+      setBusy(false);
+      onConfirmed();
+    } catch (caught) {
+      setBusy(false);
+      if (!(caught instanceof ApiError && caught.code === 'unauthenticated')) setError(passkeyErrorMessage(caught));
+    }
+  };
+
   useEffect(() => {
     if (!open) return;
     let active = true;
@@ -26,8 +43,8 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
     api.twoFactor().then(
       (status) => {
         if (!active) return;
-        const list: Choice[] = status.factors.map((factor) => ({ id: factor.id, label: factor.label, isBackupCode: false }));
-        if (status.backupCodes !== null && status.backupCodes.remaining > 0) list.push({ id: 'backup_codes', label: 'Backup codes', isBackupCode: true });
+        const list: Choice[] = status.factors.map((factor) => ({ id: factor.id, label: factor.label, isBackupCode: false, isPasskey: factor.type === 'webauthn' }));
+        if (status.backupCodes !== null && status.backupCodes.remaining > 0) list.push({ id: 'backup_codes', label: 'Backup codes', isBackupCode: true, isPasskey: false });
         setChoices(list);
         setFactorId(list[0]?.id ?? '');
       },
@@ -40,6 +57,7 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (choice?.isPasskey) return confirmWithPasskey();
     setBusy(true);
     setError(null);
     try {
@@ -53,7 +71,6 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
       if (!(caught instanceof ApiError && caught.code === 'unauthenticated')) setError(codeErrorMessage(caught));
     }
   };
-  const choice = choices?.find((candidate) => candidate.id === factorId);
 
   return (
     <Dialog
@@ -83,24 +100,34 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
           </fieldset>
         ) : null}
         {error === null ? null : <Alert tone="danger" live>{error}</Alert>}
-        {/* Not keyed by the factor: remounting the field when the device list arrives would
-            drop the keyboard focus the dialog has just put there. */}
-        <TextField
-          label={choice?.isBackupCode ? 'Backup code' : 'Verification code'}
-          hint={choice?.isBackupCode ? 'Enter one of your backup codes.' : 'Enter the 6-digit code from your authenticator app.'}
-          name="code"
-          autoComplete="one-time-code"
-          value={code}
-          onChange={(event) => setCode(event.target.value)}
-          required
-        />
+        {choice?.isPasskey ? (
+          <p className="hint">Your browser will ask you to confirm with your passkey or security key.</p>
+        ) : (
+          /* Not keyed by the factor: remounting the field when the device list arrives would
+              drop the keyboard focus the dialog has just put there. */
+          <TextField
+            label={choice?.isBackupCode ? 'Backup code' : 'Verification code'}
+            hint={choice?.isBackupCode ? 'Enter one of your backup codes.' : 'Enter the 6-digit code from your authenticator app.'}
+            name="code"
+            autoComplete="one-time-code"
+            value={code}
+            onChange={(event) => setCode(event.target.value)}
+            required
+          />
+        )}
         <div className="dialog-actions">
           <Button variant="secondary" onClick={onCancel}>
             Cancel
           </Button>
-          <Button type="submit" disabled={busy || code.trim() === '' || factorId === ''}>
-            {busy ? 'Confirming…' : 'Confirm'}
-          </Button>
+          {choice?.isPasskey ? (
+            <Button type="submit" disabled={busy}>
+              {busy ? 'Waiting for your passkey…' : 'Use passkey'}
+            </Button>
+          ) : (
+            <Button type="submit" disabled={busy || code.trim() === '' || factorId === ''}>
+              {busy ? 'Confirming…' : 'Confirm'}
+            </Button>
+          )}
         </div>
       </form>
     </Dialog>

@@ -12,6 +12,10 @@ export interface Session {
   state: SessionState;
   signedIn(user: User): void;
   signOut(): Promise<void>;
+  /** The server has already ended the session (a password change): back to sign-in, with a message. */
+  ended(notice: string): void;
+  /** Reads the signed-in user again (after securing the account, confirming an email). */
+  refresh(): Promise<void>;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -62,5 +66,11 @@ export function SessionProvider({ api, children }: { api: SurfaceApi; children: 
     setState({ status: 'signed-out', notice: SIGNED_OUT_NOTICE });
   }, [api]);
 
-  return <SessionContext.Provider value={{ state, signedIn, signOut }}>{children}</SessionContext.Provider>;
+  const ended = useCallback((notice: string) => setState({ status: 'signed-out', notice }), []);
+  const refresh = useCallback(async () => {
+    const { user } = await api.me();
+    setState({ status: 'signed-in', user });
+  }, [api]);
+
+  return <SessionContext.Provider value={{ state, signedIn, signOut, ended, refresh }}>{children}</SessionContext.Provider>;
 }

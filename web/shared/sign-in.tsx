@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, type LoginReply, type SurfaceApi, type User } from './api.js';
 import { Alert, Button, TextField } from '../ui/components.js';
 import { codeErrorMessage } from './messages.js';
+import { passkeyErrorMessage, signWithPasskey } from './passkeys.js';
 import { TotpSetup } from './totp-setup.js';
 
 type Factor = Extract<LoginReply, { status: 'second_factor_required' }>['factors'][number];
@@ -113,9 +114,24 @@ function SecondFactorStep({
   const [busy, setBusy] = useState(false);
   const factor = factors.find((candidate) => candidate.id === factorId);
   const isBackupCode = factor?.type === 'backup_codes';
+  const isPasskey = factor?.type === 'webauthn';
+
+  const verifyWithPasskey = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const credential = await signWithPasskey(await api.challenge(factorId));
+      onSignedIn((await api.verifyPasskey(factorId, credential)).user);
+    } catch (caught) {
+      setBusy(false);
+      if (caught instanceof ApiError && caught.code === 'unauthenticated') onExpired();
+      else setError(passkeyErrorMessage(caught));
+    }
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (isPasskey) return verifyWithPasskey();
     setBusy(true);
     setError(null);
     try {
@@ -152,22 +168,33 @@ function SecondFactorStep({
         ))}
       </fieldset>
       {error === null ? null : <Alert tone="danger" live>{error}</Alert>}
-      <TextField
-        key={factorId}
-        label={isBackupCode ? 'Backup code' : 'Verification code'}
-        hint={isBackupCode ? 'Enter one of your backup codes. Each code can be used only once.' : 'Enter the 6-digit code from your authenticator app.'}
-        name="code"
-        autoComplete="one-time-code"
-        inputMode={isBackupCode ? 'text' : 'numeric'}
-        spellCheck={false}
-        autoCapitalize="characters"
-        value={code}
-        onChange={(event) => setCode(event.target.value)}
-        required
-      />
-      <Button type="submit" disabled={busy || code.trim() === ''}>
-        {busy ? 'Verifying…' : 'Verify'}
-      </Button>
+      {isPasskey ? (
+        <>
+          <p className="hint">Your browser will ask you to confirm with your passkey or security key.</p>
+          <Button type="submit" disabled={busy}>
+            {busy ? 'Waiting for your passkey…' : 'Use passkey'}
+          </Button>
+        </>
+      ) : (
+        <>
+          <TextField
+            key={factorId}
+            label={isBackupCode ? 'Backup code' : 'Verification code'}
+            hint={isBackupCode ? 'Enter one of your backup codes. Each code can be used only once.' : 'Enter the 6-digit code from your authenticator app.'}
+            name="code"
+            autoComplete="one-time-code"
+            inputMode={isBackupCode ? 'text' : 'numeric'}
+            spellCheck={false}
+            autoCapitalize="characters"
+            value={code}
+            onChange={(event) => setCode(event.target.value)}
+            required
+          />
+          <Button type="submit" disabled={busy || code.trim() === ''}>
+            {busy ? 'Verifying…' : 'Verify'}
+          </Button>
+        </>
+      )}
     </form>
   );
 }

@@ -17,6 +17,13 @@ export interface UsersTable {
   status: Generated<'active' | 'disabled'>;
   second_factor_failures: Generated<number>;
   second_factor_locked_until: Timestamp | null;
+  /** migrations/0003: an email change waiting for its confirmation code. */
+  pending_email: string | null;
+  pending_email_code_hash: string | null;
+  pending_email_expires_at: Timestamp | null;
+  pending_email_attempts: Generated<number>;
+  /** migrations/0003: signed in with a staff-issued code at; null when nothing is owed. */
+  must_secure_since: Timestamp | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -61,17 +68,31 @@ export interface SessionsTable {
   second_factor_at: Timestamp | null;
   ip: string | null;
   user_agent: string | null;
+  /** migrations/0004: SHA-256 of the WebAuthn challenge this session waits for, and for what. */
+  webauthn_challenge_hash: string | null;
+  webauthn_challenge_purpose: WebAuthnChallengePurpose | null;
+  webauthn_challenge_expires_at: Timestamp | null;
 }
+
+export type WebAuthnChallengePurpose = 'registration' | 'authentication';
+export type FactorType = 'totp' | 'webauthn';
 
 export interface FactorsTable {
   id: Generated<string>;
   user_id: string;
-  type: 'totp';
+  type: FactorType;
   label: string;
-  secret_ciphertext: string;
+  /** TOTP only: the seed, encrypted. */
+  secret_ciphertext: string | null;
   confirmed_at: Timestamp | null;
   last_used_step: number | null;
   created_at: Timestamp;
+  /** migrations/0004, WebAuthn only: base64url credential id and COSE public key. */
+  credential_id: string | null;
+  public_key: string | null;
+  /** bigint: `pg` reads it as a string, PGlite as a number or bigint. */
+  sign_count: ColumnType<string | number | bigint | null, number | null | undefined, number>;
+  transports: ColumnType<string[] | null, string | null | undefined, string | null>;
 }
 
 export interface BackupCodeSetsTable {
@@ -105,6 +126,24 @@ export interface AuditEventsTable {
   details: ColumnType<Record<string, unknown>, string, never>;
 }
 
+export type NotificationChannel = 'email' | 'sms';
+
+/** The outbox (migrations/0002): one row per message, sent after the commit that queued it. */
+export interface NotificationsTable {
+  id: Generated<string>;
+  user_id: string;
+  channel: NotificationChannel;
+  recipient: string;
+  kind: string;
+  payload: ColumnType<Record<string, unknown>, string, never>;
+  secret_ciphertext: string | null;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  sent_at: Timestamp | null;
+  last_error: string | null;
+}
+
 export interface Tables {
   users: UsersTable;
   permissions: PermissionsTable;
@@ -117,9 +156,11 @@ export interface Tables {
   backup_code_sets: BackupCodeSetsTable;
   backup_codes: BackupCodesTable;
   audit_events: AuditEventsTable;
+  notifications: NotificationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type FactorRow = Selectable<FactorsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;

@@ -7,6 +7,7 @@ import { type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.
 import { requireRecentSecondFactor } from '../auth/require-recent-second-factor.js';
 import type { CurrentSession } from '../auth/sessions.js';
 import type { Deps } from '../deps.js';
+import { enqueueNotification } from '../notifications/enqueue-notification.js';
 import { insertSet, prepareBackupCodes, revokeActiveSet } from '../twofactor/backup-codes/backup-code-sets.js';
 import { GENERATE_LOCKOUT_CODES, backupCodeGenerationRefusal } from './can-generate-backup-codes.js';
 
@@ -61,6 +62,13 @@ export async function generateBackupCodesForUser(
       type: 'backup_codes.generated',
       details: { setId, origin: 'staff', count: prepared.rows.length, expiresAt: expiresAt.toISOString(), note: input.note },
     });
+    // NIST SP 800-63B-4 §4.2.1.1: the user hears of codes issued in their name (never the codes).
+    await enqueueNotification(trx, deps.keys, {
+      userId: target.id,
+      at: now,
+      message: { kind: 'backup_codes_issued_by_staff', expiresAt: expiresAt.toISOString() },
+    });
   });
+  deps.notifier.wake();
   return { codes: prepared.displayCodes, expiresAt };
 }

@@ -1,6 +1,9 @@
 // The one path by which any second factor is checked, for sign-in and for step-up:
 // throttle check → spend an attempt → verify (at most one slow hash) → consume the code
-// with a conditional UPDATE in the caller's transaction → reset the counter.
+// with a conditional UPDATE in the caller's transaction → reset the counter. The user's
+// notices (a backup code used; password right but second factor wrong) are queued in the
+// same transactions as the audit rows, and sent after commit.
+// A passkey's signed assertion takes the same path (twofactor/passkeys/passkey-assertions.ts).
 import type { Kysely } from 'kysely';
 import type { Db } from '../../adapters/db/database.js';
 import type { Tables } from '../../adapters/db/schema.js';
@@ -9,6 +12,10 @@ import { type ServerKeys, decrypt } from '../../shared/secrets.js';
 import { type AuditEventType, type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.js';
 import { backupCodeLookup, verifyBackupCodeHash } from '../twofactor/backup-codes/code-hashing.js';
 import { normalizeBackupCode } from '../twofactor/backup-codes/code-format.js';
+import { type PasskeyAssertion, type PasskeyMatch, consumePasskeyMatch, matchPasskeyAssertion } from '../twofactor/passkeys/passkey-assertions.js';
+import { enqueueNotification } from '../notifications/enqueue-notification.js';
+import { enqueueSecondFactorFailureNotice } from '../notifications/enqueue-second-factor-failure-notice.js';
+import type { Notifier } from '../notifications/notification-transport.js';
 import { BACKUP_CODES_FACTOR_ID } from '../twofactor/factors.js';
 import { matchTotpStep } from '../twofactor/totp/totp.js';
 import { type ThrottlePolicy, resetSecondFactorAttempts, spendSecondFactorAttempt } from './second-factor-throttle.js';
@@ -17,10 +24,12 @@ export interface ProveDeps {
   db: Db;
   keys: ServerKeys;
   throttle: ThrottlePolicy;
+  /** Woken after a commit that queued a notice; without it the worker's next poll sends it. */
+  notifier?: Notifier;
 }
 
 export interface Proof {
-  factorType: 'totp' | 'backup_codes';
+  factorType: 'totp' | 'webauthn' | 'backup_codes';
   /** For a backup code: how many unused codes the set still holds. */
   remainingBackupCodes: number | null;
   backupCodeOrigin: 'staff' | 'self' | null;
@@ -28,11 +37,22 @@ export interface Proof {
 
 type Match =
   | { kind: 'totp'; factorId: string; step: number }
-  | { kind: 'backup_code'; codeId: string; setId: string; origin: 'staff' | 'self' };
+  | { kind: 'backup_code'; codeId: string; setId: string; origin: 'staff' | 'self' }
+  | PasskeyMatch;
 
 export async function proveSecondFactor<T>(
   deps: ProveDeps,
-  input: { userId: string; factorId: string; code: string; now: Date; meta: RequestMeta; purpose: 'sign_in' | 'reauthentication' },
+  input: {
+    userId: string;
+    factorId: string;
+    /** A typed code; unused when `assertion` is given. */
+    code: string;
+    /** A passkey's signed answer instead of a code. */
+    assertion?: PasskeyAssertion;
+    now: Date;
+    meta: RequestMeta;
+    purpose: 'sign_in' | 'reauthentication';
+  },
   onSuccess: (trx: Kysely<Tables>, proof: Proof) => Promise<T>,
 ): Promise<T> {
   const { db } = deps;
@@ -43,7 +63,7 @@ export async function proveSecondFactor<T>(
   }
 
   const match = await findMatch(deps, input);
-  const factorType = input.factorId === BACKUP_CODES_FACTOR_ID ? 'backup_codes' : 'totp';
+  const factorType = input.assertion !== undefined ? 'webauthn' : input.factorId === BACKUP_CODES_FACTOR_ID ? 'backup_codes' : 'totp';
   if (match !== null) {
     const outcome = await db.transaction().execute(async (trx) => {
       const consumed = await consume(trx, match, input.now);
@@ -51,6 +71,7 @@ export async function proveSecondFactor<T>(
       await resetSecondFactorAttempts(trx, input.userId);
       if (match.kind === 'backup_code') {
         await audit(trx, 'backup_codes.redeemed', input, { setId: match.setId, origin: match.origin, remaining: consumed });
+        await enqueueNotification(trx, deps.keys, { userId: input.userId, at: input.now, message: { kind: 'backup_code_used', remaining: consumed } });
       }
       const proof: Proof = {
         factorType,
@@ -59,21 +80,39 @@ export async function proveSecondFactor<T>(
       };
       return { ok: true as const, value: await onSuccess(trx, proof) };
     });
-    if (outcome.ok) return outcome.value;
+    if (outcome.ok) {
+      if (match.kind === 'backup_code') deps.notifier?.wake();
+      return outcome.value;
+    }
     if (match.kind === 'totp') {
       // A code of a time step already used: a replay (ASVS 5.0 6.5.1, OWASP authn_token_reuse).
       await audit(db, 'second_factor.totp_reused', input, { factorId: match.factorId });
     }
   }
 
-  await audit(db, 'second_factor.failed', input, { factor: factorType, consecutiveFailures: attempt.failuresSoFar });
-  if (attempt.locksOnFailure) {
-    await audit(db, 'second_factor.locked', input, { lockedForSeconds: deps.throttle.lockoutInSeconds });
-  }
+  const noticeQueued = await db.transaction().execute(async (trx) => {
+    await audit(trx, 'second_factor.failed', input, { factor: factorType, consecutiveFailures: attempt.failuresSoFar });
+    if (attempt.locksOnFailure) {
+      await audit(trx, 'second_factor.locked', input, { lockedForSeconds: deps.throttle.lockoutInSeconds });
+    }
+    // Only at sign-in is "password right, second factor wrong" news: a step-up comes from a
+    // session that already proved both.
+    if (input.purpose !== 'sign_in') return false;
+    return enqueueSecondFactorFailureNotice(trx, deps.keys, {
+      userId: input.userId,
+      at: input.now,
+      quietPeriodInSeconds: deps.throttle.lockoutInSeconds,
+    });
+  });
+  if (noticeQueued) deps.notifier?.wake();
   throw new AppError('invalid_code');
 }
 
-async function findMatch(deps: ProveDeps, input: { userId: string; factorId: string; code: string; now: Date }): Promise<Match | null> {
+async function findMatch(
+  deps: ProveDeps,
+  input: { userId: string; factorId: string; code: string; assertion?: PasskeyAssertion; now: Date },
+): Promise<Match | null> {
+  if (input.assertion !== undefined) return matchPasskeyAssertion(deps.db, { ...input, assertion: input.assertion });
   if (input.factorId === BACKUP_CODES_FACTOR_ID) {
     const code = normalizeBackupCode(input.code);
     if (code === null) return null;
@@ -103,7 +142,7 @@ async function findMatch(deps: ProveDeps, input: { userId: string; factorId: str
     .where('type', '=', 'totp')
     .where('confirmed_at', 'is not', null)
     .executeTakeFirst();
-  if (factor === undefined) return null;
+  if (factor === undefined || factor.secret_ciphertext === null) return null;
   const secretBase32 = decrypt(deps.keys.get('totp-seed-encryption'), factor.secret_ciphertext);
   const step = matchTotpStep({ secretBase32 }, input.code, input.now);
   return step === null ? null : { kind: 'totp', factorId: factor.id, step };
@@ -111,6 +150,7 @@ async function findMatch(deps: ProveDeps, input: { userId: string; factorId: str
 
 /** Single use: one conditional UPDATE whose row count decides. Null when another request won. */
 async function consume(trx: Kysely<Tables>, match: Match, now: Date): Promise<number | null> {
+  if (match.kind === 'webauthn') return consumePasskeyMatch(trx, match);
   if (match.kind === 'totp') {
     const updated = await trx
       .updateTable('factors')

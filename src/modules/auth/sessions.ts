@@ -6,6 +6,8 @@ import type { SessionState, Surface, Tables } from '../../adapters/db/schema.js'
 import { addSeconds } from '../../shared/clock.js';
 import { randomToken, sha256Hex } from '../../shared/secrets.js';
 import type { RequestMeta } from '../audit/record-audit-event.js';
+import { type AccountSecuring, accountSecuringOf } from '../settings/account-securing.js';
+import { pendingEmailOf } from '../settings/email-change-codes.js';
 import { type PublicUser, effectivePermissionsOf, toPublicUser } from '../users/users-repository.js';
 
 export interface SessionTimeouts {
@@ -14,13 +16,20 @@ export interface SessionTimeouts {
   pendingTimeoutInSeconds: number;
 }
 
+/** The user behind a session, with what their own settings owe (SPEC §2, §4). */
+export interface SignedInUser extends PublicUser {
+  pendingEmail: string | null;
+  mustSecureAccount: boolean;
+  accountSecuring: AccountSecuring | null;
+}
+
 export interface CurrentSession {
   id: string;
   surface: Surface;
   state: SessionState;
   createdAt: Date;
   secondFactorAt: Date | null;
-  user: PublicUser & { status: 'active' | 'disabled' };
+  user: SignedInUser & { status: 'active' | 'disabled' };
 }
 
 // last_seen_at is written at most this often: idle time-outs stay exact to the half
@@ -64,6 +73,9 @@ interface SessionLookupRow {
   is_admin: boolean;
   status: 'active' | 'disabled';
   permissions: string[];
+  pending_email: string | null;
+  needs_factor: boolean | null;
+  needs_recovery_codes: boolean | null;
 }
 
 /**
@@ -80,7 +92,9 @@ export async function findSession(
     WITH found AS (
       SELECT s.id, s.surface, s.state, s.created_at, s.last_seen_at, s.second_factor_at,
              u.id AS user_id, u.username, u.first_name, u.last_name, u.email, u.kind, u.is_admin, u.status,
-             ${effectivePermissionsOf(sql.ref<string>('u.id'))} AS permissions
+             ${effectivePermissionsOf(sql.ref<string>('u.id'))} AS permissions,
+             ${pendingEmailOf(input.now)} AS pending_email,
+             ${accountSecuringOf()}
       FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.token_hash = ${sha256Hex(input.token)} AND s.surface = ${input.surface}
     ), touched AS (
@@ -102,9 +116,17 @@ export async function findSession(
     secondFactorAt: row.second_factor_at === null ? null : new Date(row.second_factor_at),
     user: {
       ...toPublicUser({ ...row, id: row.user_id }, row.permissions),
+      pendingEmail: row.pending_email,
+      ...accountSecuringFrom(row),
       status: row.status,
     },
   };
+}
+
+function accountSecuringFrom(row: SessionLookupRow): { mustSecureAccount: boolean; accountSecuring: AccountSecuring | null } {
+  if (row.needs_factor === null || row.needs_recovery_codes === null) return { mustSecureAccount: false, accountSecuring: null };
+  const owed = { needsFactor: row.needs_factor, needsRecoveryCodes: row.needs_recovery_codes };
+  return owed.needsFactor || owed.needsRecoveryCodes ? { mustSecureAccount: true, accountSecuring: owed } : { mustSecureAccount: false, accountSecuring: null };
 }
 
 function isExpired(row: SessionLookupRow, now: Date, timeouts: SessionTimeouts): boolean {

@@ -85,7 +85,7 @@ export function formatDemoCredentials(credentials: DemoCredential[], baseUrl: st
     '(scan or paste the otpauth URI). These are for trying Latchkey only.',
   ];
   for (const surface of ['admin', 'banking'] as const) {
-    lines.push('', surface === 'admin' ? `Admin Platform (${baseUrl}/api/admin/login)` : `Digital Banking (${baseUrl}/api/banking/login)`);
+    lines.push('', surface === 'admin' ? `Admin Platform: ${baseUrl}/admin` : `Digital Banking: ${baseUrl}/`);
     for (const user of credentials.filter((credential) => credential.surface === surface)) {
       lines.push(`  ${user.username.padEnd(9)} ${user.description}`);
       lines.push(`            password: ${user.password}   TOTP secret: ${user.totpSecret}`);

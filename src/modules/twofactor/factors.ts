@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Tables } from '../../adapters/db/schema.js';
+import type { FactorType, Tables } from '../../adapters/db/schema.js';
 import { findBackupCodeStatus } from './backup-codes/backup-code-sets.js';
 
 /** The id under which a user's backup codes appear in the factor list. */
@@ -8,14 +8,15 @@ export const BACKUP_CODES_LABEL = 'Backup codes';
 
 export interface Factor {
   id: string;
-  type: 'totp';
+  /** An authenticator app, or a passkey or security key. */
+  type: FactorType;
   label: string;
   createdAt: Date;
 }
 
 export interface SignInFactor {
   id: string;
-  type: 'totp' | 'backup_codes';
+  type: FactorType | 'backup_codes';
   label: string;
 }
 

@@ -3,6 +3,7 @@ import { type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.
 import { requireRecentSecondFactor } from '../auth/require-recent-second-factor.js';
 import type { CurrentSession } from '../auth/sessions.js';
 import type { Deps } from '../deps.js';
+import { enqueueNotification } from '../notifications/enqueue-notification.js';
 
 /** Removes one of the user's own factors; the last one stays (a bank account keeps 2FA). */
 export async function removeFactor(deps: Deps, input: { session: CurrentSession; factorId: string; meta: RequestMeta }): Promise<void> {
@@ -12,7 +13,7 @@ export async function removeFactor(deps: Deps, input: { session: CurrentSession;
   await deps.db.transaction().execute(async (trx) => {
     const factors = await trx
       .selectFrom('factors')
-      .select(['id', 'type', 'confirmed_at'])
+      .select(['id', 'type', 'label', 'confirmed_at'])
       .where('user_id', '=', userId)
       .forUpdate()
       .execute();
@@ -32,5 +33,10 @@ export async function removeFactor(deps: Deps, input: { session: CurrentSession;
       meta: input.meta,
       details: { factorId: target.id, type: target.type },
     });
+    // An unconfirmed factor never worked: removing it changes nothing the user must hear of.
+    if (target.confirmed_at !== null) {
+      await enqueueNotification(trx, deps.keys, { userId, at: now, message: { kind: 'factor_removed', factorLabel: target.label } });
+    }
   });
+  deps.notifier.wake();
 }

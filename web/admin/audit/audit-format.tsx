@@ -37,6 +37,14 @@ const detailNames: Record<string, string> = {
   consecutiveFailures: 'Failures in a row',
   retryAfterSeconds: 'Retry after (s)',
   lockedForSeconds: 'Locked for (s)',
+  fields: 'Changed',
+  emailChangeWithdrawn: 'Email change withdrawn',
+  newEmail: 'New email',
+  previousEmail: 'Previous email',
+  sessionsEnded: 'Sessions ended',
+  ended: 'Sessions ended',
+  attemptsLeft: 'Attempts left',
+  mustSecureAccount: 'Must secure account',
 };
 
 // Values that are words of the server (`second_factor`), not names or codenames.
@@ -50,6 +58,7 @@ function detailValue(key: string, value: unknown): string | null {
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') {
     if (key === 'permissions') return value.replaceAll(',', ', ');
+    if (key === 'fields') return value.split(',').map((field) => (field === 'firstName' ? 'first name' : field === 'lastName' ? 'last name' : field)).join(', ');
     return wordValues.has(key) ? value.replaceAll('_', ' ') : value;
   }
   return JSON.stringify(value);

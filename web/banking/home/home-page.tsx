@@ -5,11 +5,12 @@ import { useSignedInUser } from '../../shared/session.js';
 import { PageHeading } from '../../shared/shell.js';
 import { Alert } from '../../ui/components.js';
 import '../banking.css';
-import { useTwoFactorStatus } from '../settings/two-factor-query.js';
+import { useTwoFactorStatus } from '../../shared/settings/queries.js';
+import { api } from '../api.js';
 
 export function HomePage() {
   const user = useSignedInUser();
-  const status = useTwoFactorStatus();
+  const status = useTwoFactorStatus(api);
   const needsSecuring = status.data !== undefined && (status.data.factors.length === 0 || status.data.backupCodes?.origin === 'staff');
   return (
     <>

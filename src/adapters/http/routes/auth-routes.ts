@@ -10,15 +10,17 @@ import {
   signedInReplySchema,
   verifyBodySchema,
 } from '../../../../contract/api.js';
+import { passkeyChallengeReplySchema } from '../../../../contract/webauthn.js';
+import { beginSecondFactor } from '../../../modules/auth/begin-second-factor.js';
 import { completeSignIn } from '../../../modules/auth/complete-sign-in.js';
 import { reauthenticate } from '../../../modules/auth/reauthenticate.js';
 import { signInWithPassword } from '../../../modules/auth/sign-in-with-password.js';
 import { signOut } from '../../../modules/auth/sign-out.js';
-import { listSignInFactors } from '../../../modules/twofactor/factors.js';
 import { AppError } from '../../../shared/app-error.js';
-import type { Surface } from '../../db/schema.js';
+import type { SessionState, Surface } from '../../db/schema.js';
 import type { HttpContext } from '../context.js';
 import { clearSessionCookie, sessionCookieName, setSessionCookie } from '../cookies.js';
+import { relyingPartyOf } from '../relying-party.js';
 import { isSecureRequest, requestMeta, requireSession } from '../request-context.js';
 
 export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Surface }> = async (app, { context, surface }) => {
@@ -38,21 +40,26 @@ export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: 
     return result.status === 'second_factor_required' ? { status: result.status, factors: result.factors } : { status: result.status };
   });
 
-  app.post('/login/challenge', {
-    schema: { tags, body: challengeBodySchema, response: { 204: z.null(), 401: errorBodySchema, 404: errorBodySchema } },
-  }, async (request, reply) => {
-    const session = await requireSession(deps, request, { surface, states: ['pending'], publicUrl });
-    // TOTP and backup codes need no challenge; SMS (which sends a code here) is not offered yet.
-    const factors = await listSignInFactors(deps.db, session.user.id, deps.clock.now());
-    if (!factors.some((factor) => factor.id === request.body.factorId)) throw new AppError('not_found');
-    return reply.code(204).send(null);
-  });
+  // A passkey gets a challenge to sign (200); TOTP and backup codes need none (204); SMS
+  // (which sends a code here) is not offered yet. At sign-in, and for a step-up.
+  const challengeRoutes: [string, SessionState][] = [['/login/challenge', 'pending'], ['/reauthenticate/challenge', 'active']];
+  for (const [path, state] of challengeRoutes) {
+    app.post(path, {
+      schema: { tags, body: challengeBodySchema, response: { 200: passkeyChallengeReplySchema, 204: z.null(), 401: errorBodySchema, 404: errorBodySchema } },
+    }, async (request, reply) => {
+      const session = await requireSession(deps, request, { surface, states: [state], publicUrl });
+      const relyingParty = relyingPartyOf(request, publicUrl, surface);
+      const challenge = await beginSecondFactor(deps, { session, factorId: request.body.factorId, relyingParty });
+      return challenge === null ? reply.code(204).send(null) : reply.code(200).send(challenge);
+    });
+  }
 
   app.post('/login/verify', {
     schema: { tags, body: verifyBodySchema, response: { 200: signedInReplySchema, 401: errorBodySchema, 429: errorBodySchema } },
   }, async (request, reply) => {
     const session = await requireSession(deps, request, { surface, states: ['pending'], publicUrl });
-    const result = await completeSignIn(deps, { session, ...request.body, meta: requestMeta(request) });
+    const relyingParty = relyingPartyOf(request, publicUrl, surface);
+    const result = await completeSignIn(deps, { session, ...request.body, relyingParty, meta: requestMeta(request) });
     const { name, secure } = cookie(request);
     setSessionCookie(reply, name, result.token, secure);
     return { status: 'signed_in' as const, user: result.user };
@@ -62,7 +69,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: 
     schema: { tags, body: verifyBodySchema, response: { 204: z.null(), 401: errorBodySchema, 429: errorBodySchema } },
   }, async (request, reply) => {
     const session = await requireSession(deps, request, { surface, states: ['active'], publicUrl });
-    const result = await reauthenticate(deps, { session, ...request.body, meta: requestMeta(request) });
+    const relyingParty = relyingPartyOf(request, publicUrl, surface);
+    const result = await reauthenticate(deps, { session, ...request.body, relyingParty, meta: requestMeta(request) });
     const { name, secure } = cookie(request);
     setSessionCookie(reply, name, result.token, secure);
     return reply.code(204).send(null);

@@ -10,15 +10,19 @@ import {
   totpEnrollmentReplySchema,
   twoFactorReplySchema,
 } from '../../../../contract/api.js';
+import { passkeyCreationOptionsSchema, passkeyRegistrationBodySchema, passkeyRegistrationReplySchema } from '../../../../contract/webauthn.js';
 import { removeFactor } from '../../../modules/twofactor/remove-factor.js';
 import { generateOwnBackupCodes } from '../../../modules/twofactor/backup-codes/generate-own-backup-codes.js';
 import { getTwoFactorStatus } from '../../../modules/twofactor/get-two-factor-status.js';
+import { registerPasskey } from '../../../modules/twofactor/passkeys/register-passkey.js';
+import { startPasskeyRegistration } from '../../../modules/twofactor/passkeys/start-passkey-registration.js';
 import { confirmTotp } from '../../../modules/twofactor/totp/confirm-totp.js';
 import { enrollTotp } from '../../../modules/twofactor/totp/enroll-totp.js';
 import type { SessionState, Surface } from '../../db/schema.js';
 import type { HttpContext } from '../context.js';
 import { sessionCookieName, setSessionCookie } from '../cookies.js';
 import { isSecureRequest, requestMeta, requireSession } from '../request-context.js';
+import { relyingPartyOf } from '../relying-party.js';
 import { twoFactorReply } from '../replies.js';
 
 export const meRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Surface }> = async (app, { context, surface }) => {
@@ -51,6 +55,26 @@ export const meRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Su
       setSessionCookie(reply, sessionCookieName(surface, secure), result.token, secure);
     }
     return { status: result.status };
+  });
+
+  app.post('/me/two-factor/passkeys/options', {
+    schema: { tags, response: { 200: passkeyCreationOptionsSchema, 401: errorBodySchema } },
+  }, async (request) => {
+    const session = await requireSession(deps, request, signedInOrEnrolling);
+    return startPasskeyRegistration(deps, { session, relyingParty: relyingPartyOf(request, publicUrl, surface) });
+  });
+
+  app.post('/me/two-factor/passkeys', {
+    schema: { tags, body: passkeyRegistrationBodySchema, response: { 201: passkeyRegistrationReplySchema, 400: errorBodySchema, 401: errorBodySchema, 409: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, signedInOrEnrolling);
+    const relyingParty = relyingPartyOf(request, publicUrl, surface);
+    const result = await registerPasskey(deps, { session, response: request.body.response, label: request.body.label ?? null, relyingParty, meta: requestMeta(request) });
+    if (result.status === 'signed_in') {
+      const secure = isSecureRequest(request, publicUrl);
+      setSessionCookie(reply, sessionCookieName(surface, secure), result.token, secure);
+    }
+    return reply.code(201).send({ factorId: result.factorId, status: result.status });
   });
 
   app.delete('/me/two-factor/factors/:factorId', {

@@ -4,6 +4,7 @@ import { type RequestMeta, recordAuditEvent } from '../../audit/record-audit-eve
 import { requireFactorManagement } from '../../auth/require-recent-second-factor.js';
 import { type CurrentSession, upgradeSession } from '../../auth/sessions.js';
 import type { Deps } from '../../deps.js';
+import { enqueueNotification } from '../../notifications/enqueue-notification.js';
 import { matchTotpStep } from './totp.js';
 
 /**
@@ -19,15 +20,16 @@ export async function confirmTotp(
   const userId = input.session.user.id;
   const factor = await deps.db
     .selectFrom('factors')
-    .select(['id', 'secret_ciphertext'])
+    .select(['id', 'label', 'secret_ciphertext'])
     .where('id', '=', input.factorId)
     .where('user_id', '=', userId)
+    .where('type', '=', 'totp')
     .where('confirmed_at', 'is', null)
     .executeTakeFirst();
-  if (factor === undefined) throw new AppError('not_found');
+  if (factor === undefined || factor.secret_ciphertext === null) throw new AppError('not_found');
   const step = matchTotpStep({ secretBase32: decrypt(deps.keys.get('totp-seed-encryption'), factor.secret_ciphertext) }, input.code, now);
   if (step === null) throw new AppError('invalid_code');
-  return deps.db.transaction().execute(async (trx) => {
+  const result = await deps.db.transaction().execute(async (trx) => {
     const confirmed = await trx
       .updateTable('factors')
       .set({ confirmed_at: now, last_used_step: step })
@@ -44,9 +46,13 @@ export async function confirmTotp(
       meta: input.meta,
       details: { factorId: factor.id },
     });
+    // NIST SP 800-63B-4 §4.1.2.1: binding a new authenticator is notified.
+    await enqueueNotification(trx, deps.keys, { userId, at: now, message: { kind: 'factor_added', factorLabel: factor.label } });
     if (input.session.state !== 'enrollment') return { status: 'confirmed' as const };
     const token = await upgradeSession(trx, { sessionId: input.session.id, from: ['enrollment'], now });
     if (token === null) throw new AppError('unauthenticated');
     return { status: 'signed_in' as const, token };
   });
+  deps.notifier.wake();
+  return result;
 }

@@ -2,10 +2,9 @@
 // `reauthentication_required`, ask for their second factor (ReauthDialog), then retry.
 import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useCallback, useRef, useState } from 'react';
-import { ApiError } from '../../shared/api.js';
-import { ReauthDialog } from '../../shared/reauth-dialog.js';
-import { api } from '../api.js';
-import { TWO_FACTOR_QUERY_KEY } from './two-factor-query.js';
+import { ApiError, type SurfaceApi } from '../api.js';
+import { ReauthDialog } from '../reauth-dialog.js';
+import { TWO_FACTOR_QUERY_KEY } from './queries.js';
 
 /** What `guarded` resolves to when the person closed the dialog instead of confirming. */
 export const CANCELLED = Symbol('cancelled');
@@ -14,13 +13,15 @@ export function isReauthenticationRequired(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'reauthentication_required';
 }
 
-export function useStepUp(): {
+export interface StepUp {
   /** Opens the dialog; `true` once they have confirmed it's them, `false` if they cancelled. */
   confirmIdentity: () => Promise<boolean>;
   /** Runs `action`; on `reauthentication_required` asks, then runs it again. */
   guarded: <T>(action: () => Promise<T>) => Promise<T | typeof CANCELLED>;
   dialog: ReactNode;
-} {
+}
+
+export function useStepUp(api: SurfaceApi): StepUp {
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const resolver = useRef<((confirmed: boolean) => void) | null>(null);
@@ -63,4 +64,8 @@ export function useStepUp(): {
 
   const dialog = <ReauthDialog api={api} open={open} onConfirmed={() => settle(true)} onCancel={() => settle(false)} />;
   return { confirmIdentity, guarded, dialog };
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof ApiError ? error.message : 'Something went wrong. Try again.';
 }

@@ -1,22 +1,18 @@
-// Backup codes: how many remain, and the customer's own recovery codes — generated here and
+// Backup codes: how many remain, and the person's own recovery codes — generated here and
 // shown once. The codes live only in this component's state: never in storage, the URL, the
 // history, the query cache or the console, and they are gone when it unmounts.
 import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import type { TwoFactor, User } from '../../shared/api.js';
-import { CodesSheet } from '../../shared/codes-sheet.js';
-import { useSignedInUser } from '../../shared/session.js';
+import type { SurfaceApi, TwoFactor } from '../api.js';
 import { Alert, Button, formatDate } from '../../ui/components.js';
-import { api } from '../api.js';
-import { errorText } from './devices-card.js';
-import { TWO_FACTOR_QUERY_KEY } from './two-factor-query.js';
-import { CANCELLED, type useStepUp } from './use-step-up.js';
+import { OwnRecoveryCodes } from './own-recovery-codes.js';
+import { TWO_FACTOR_QUERY_KEY } from './queries.js';
+import { CANCELLED, type StepUp, errorText } from './use-step-up.js';
 
 const LOW_CODES = 3;
 
-export function BackupCodesCard({ status, stepUp }: { status: TwoFactor; stepUp: ReturnType<typeof useStepUp> }) {
-  const user = useSignedInUser();
+export function BackupCodesCard({ api, surfaceName, status, stepUp }: { api: SurfaceApi; surfaceName: string; status: TwoFactor; stepUp: StepUp }) {
   const queryClient = useQueryClient();
   const [fresh, setFresh] = useState<{ codes: string[]; generatedAt: Date } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -47,28 +43,9 @@ export function BackupCodesCard({ status, stepUp }: { status: TwoFactor; stepUp:
   };
 
   if (fresh !== null) {
-    const name = `${user.firstName} ${user.lastName}`;
-    const date = `Generated ${formatDate(fresh.generatedAt.toISOString())}`;
     return (
       <div className="card">
-        <h3 ref={codesHeading} tabIndex={-1} className="no-print">
-          Your recovery codes
-        </h3>
-        <div className="no-print">
-          <Alert tone="warning" title="Store these codes somewhere safe now. They are shown only this once.">
-            <p>Each code can be used once to sign in when you don’t have your device. Your older backup codes no longer work.</p>
-          </Alert>
-        </div>
-        <CodesSheet
-          codes={fresh.codes}
-          printHeading="Digital Banking recovery codes"
-          printLines={[name, date]}
-          download={{ fileName: 'digital-banking-recovery-codes.txt', text: downloadText(user, date, fresh.codes) }}
-        >
-          <div className="codes-done no-print">
-            <Button onClick={saved}>I have saved these codes</Button>
-          </div>
-        </CodesSheet>
+        <OwnRecoveryCodes codes={fresh.codes} generatedAt={fresh.generatedAt} surfaceName={surfaceName} headingRef={codesHeading} onSaved={saved} />
       </div>
     );
   }
@@ -118,17 +95,4 @@ export function BackupCodesCard({ status, stepUp }: { status: TwoFactor; stepUp:
       </Button>
     </div>
   );
-}
-
-function downloadText(user: User, date: string, codes: string[]): string {
-  return [
-    'Digital Banking recovery codes',
-    `${user.firstName} ${user.lastName}`,
-    date,
-    '',
-    ...codes,
-    '',
-    'Each code can be used only once. Keep them somewhere safe.',
-    '',
-  ].join('\n');
 }

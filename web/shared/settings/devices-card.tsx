@@ -1,18 +1,18 @@
-// The customer's second-factor devices: the list, removing one, adding an authenticator app.
+// The person's second-factor devices: the list, removing one, adding an authenticator app or a passkey.
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import { ApiError, type TwoFactor } from '../../shared/api.js';
-import { TotpSetup } from '../../shared/totp-setup.js';
+import { ApiError, type SurfaceApi, type TwoFactor } from '../api.js';
+import { TotpSetup } from '../totp-setup.js';
+import { AddPasskeyButton } from './add-passkey.js';
 import { Alert, Button, Dialog, formatDate, formatDateTime } from '../../ui/components.js';
-import { api } from '../api.js';
-import { TWO_FACTOR_QUERY_KEY } from './two-factor-query.js';
-import { CANCELLED, type useStepUp } from './use-step-up.js';
+import { TWO_FACTOR_QUERY_KEY } from './queries.js';
+import { CANCELLED, type StepUp, errorText } from './use-step-up.js';
 
 type Factor = TwoFactor['factors'][number];
 type Notice = { tone: 'success' | 'danger'; text: string } | null;
 
-export function DevicesCard({ status, stepUp }: { status: TwoFactor; stepUp: ReturnType<typeof useStepUp> }) {
+export function DevicesCard({ api, surfaceName, status, stepUp }: { api: SurfaceApi; surfaceName: string; status: TwoFactor; stepUp: StepUp }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState<Factor | null>(null);
   const [removingId, setRemovingId] = useState<string | null>(null);
@@ -90,18 +90,21 @@ export function DevicesCard({ status, stepUp }: { status: TwoFactor; stepUp: Ret
         </ul>
       )}
       {adding ? (
-        <AddAuthenticatorApp onConfirmed={added} onCancel={closeSetup} onExpired={expired} onReauthenticationRequired={stepUp.confirmIdentity} />
+        <AddAuthenticatorApp api={api} onConfirmed={added} onCancel={closeSetup} onExpired={expired} onReauthenticationRequired={stepUp.confirmIdentity} />
       ) : (
-        <button ref={addButton} type="button" className="button button-secondary" onClick={() => setAdding(true)}>
-          Add authenticator app
-        </button>
+        <div className="row">
+          <button ref={addButton} type="button" className="button button-secondary" onClick={() => setAdding(true)}>
+            Add authenticator app
+          </button>
+          <AddPasskeyButton api={api} stepUp={stepUp} onDone={setNotice} />
+        </div>
       )}
       <Dialog
         open={confirming !== null}
         onOpenChange={(open) => (open ? undefined : setConfirming(null))}
         alert
         title={`Remove ${confirming?.label ?? 'this device'}?`}
-        description={<p>You will no longer be able to use it to sign in to Digital Banking.</p>}
+        description={<p>You will no longer be able to use it to sign in to {surfaceName}.</p>}
       >
         <div className="dialog-actions">
           <Button variant="secondary" onClick={() => setConfirming(null)}>
@@ -117,11 +120,13 @@ export function DevicesCard({ status, stepUp }: { status: TwoFactor; stepUp: Ret
 }
 
 function AddAuthenticatorApp({
+  api,
   onConfirmed,
   onCancel,
   onExpired,
   onReauthenticationRequired,
 }: {
+  api: SurfaceApi;
   onConfirmed: () => void;
   onCancel: () => void;
   onExpired: () => void;
@@ -137,8 +142,4 @@ function AddAuthenticatorApp({
       <TotpSetup api={api} onConfirmed={onConfirmed} onCancel={onCancel} onExpired={onExpired} onReauthenticationRequired={onReauthenticationRequired} />
     </div>
   );
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof ApiError ? error.message : 'Something went wrong. Try again.';
 }
