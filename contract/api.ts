@@ -96,6 +96,11 @@ export const backupCodesReplySchema = z.object({
 });
 
 export const factorIdParamsSchema = z.object({ factorId: uuid });
+/** Letters, digits, spaces and common punctuation; no markup, no control characters. */
+export const factorRenameBodySchema = z
+  .object({ label: z.string().trim().min(1, 'Give the device a name.').max(50, 'Use at most 50 characters.').regex(/^[\p{L}\p{N} .,'’()&+\-_/#]+$/u, 'Use letters, digits, spaces and simple punctuation.') })
+  .strict();
+export const factorRenameReplySchema = z.object({ id: z.string(), label: z.string() });
 export const surfaceParamsSchema = z.object({ surface: surfaceSchema });
 
 // Admin Platform

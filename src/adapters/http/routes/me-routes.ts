@@ -6,12 +6,15 @@ import {
   codeBodySchema,
   errorBodySchema,
   factorIdParamsSchema,
+  factorRenameBodySchema,
+  factorRenameReplySchema,
   totpConfirmReplySchema,
   totpEnrollmentReplySchema,
   twoFactorReplySchema,
 } from '../../../../contract/api.js';
 import { passkeyCreationOptionsSchema, passkeyRegistrationBodySchema, passkeyRegistrationReplySchema } from '../../../../contract/webauthn.js';
 import { removeFactor } from '../../../modules/twofactor/remove-factor.js';
+import { renameFactor } from '../../../modules/twofactor/rename-factor.js';
 import { generateOwnBackupCodes } from '../../../modules/twofactor/backup-codes/generate-own-backup-codes.js';
 import { getTwoFactorStatus } from '../../../modules/twofactor/get-two-factor-status.js';
 import { registerPasskey } from '../../../modules/twofactor/passkeys/register-passkey.js';
@@ -75,6 +78,13 @@ export const meRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Su
       setSessionCookie(reply, sessionCookieName(surface, secure), result.token, secure);
     }
     return reply.code(201).send({ factorId: result.factorId, status: result.status });
+  });
+
+  app.patch('/me/two-factor/factors/:factorId', {
+    schema: { tags, params: factorIdParamsSchema, body: factorRenameBodySchema, response: { 200: factorRenameReplySchema, 401: errorBodySchema, 404: errorBodySchema } },
+  }, async (request) => {
+    const session = await requireSession(deps, request, { surface, states: ['active'], publicUrl });
+    return renameFactor(deps, { session, factorId: request.params.factorId, label: request.body.label, meta: requestMeta(request) });
   });
 
   app.delete('/me/two-factor/factors/:factorId', {
