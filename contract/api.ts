@@ -90,6 +90,10 @@ export const totpEnrollmentReplySchema = z.object({
 export const codeBodySchema = z.object({ code: z.string().min(1).max(64) });
 export const totpConfirmReplySchema = z.object({ status: z.enum(['confirmed', 'signed_in']) });
 
+/** SMS enrolment: a mobile number in international form ("+44 7700 900123"); the server normalizes it. */
+export const smsEnrollmentBodySchema = z.object({ phone: z.string().trim().min(1).max(40) });
+export const smsEnrollmentReplySchema = z.object({ factorId: z.string() });
+
 export const backupCodesReplySchema = z.object({
   codes: z.array(z.string()),
   expiresAt: z.iso.datetime().nullable(),

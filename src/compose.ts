@@ -51,7 +51,7 @@ export async function compose(config: Config, options: { holder: 'server' | 'cli
       db: database.db,
       clock: systemClock,
       keys,
-      policy: { sessions: config.sessions, backupCodes: config.backupCodes, throttle: config.throttle },
+      policy: { sessions: config.sessions, backupCodes: config.backupCodes, throttle: config.throttle, sms: config.sms },
       notifier: notifications,
     },
     notifications,

@@ -45,6 +45,9 @@ const environmentSchema = z.object({
     .regex(/^(?:[^<>@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be an address such as "Bank <no-reply@bank.example>"')
     .optional(),
   SMS_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL of the SMS gateway' }).optional(),
+  // SMS as a second factor (SPEC §3): a policy switch, and texts per account per hour.
+  SMS_ENABLED: flag.default(true),
+  SMS_MAX_PER_HOUR: z.coerce.number().int().min(1).max(100).default(5),
   LATCHKEY_SUPPORT_CONTACT: z.string().trim().min(3).max(200).default('call the number on the back of your card'),
 });
 
@@ -68,6 +71,8 @@ export interface Config {
   };
   backupCodes: { perSet: number; staffLifetimeInSeconds: number };
   throttle: { maxSecondFactorFailures: number; lockoutInSeconds: number };
+  /** SMS codes: offered and enrollable only when enabled; at most maxPerHour texts per account. */
+  sms: { enabled: boolean; maxPerHour: number };
   notifications: {
     email: { kind: 'smtp'; url: string; from: string } | { kind: 'log' };
     sms: { kind: 'webhook'; url: string } | { kind: 'log' };
@@ -127,6 +132,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       maxSecondFactorFailures: env.SECOND_FACTOR_MAX_FAILURES,
       lockoutInSeconds: env.SECOND_FACTOR_LOCKOUT_SECONDS,
     },
+    sms: { enabled: env.SMS_ENABLED, maxPerHour: env.SMS_MAX_PER_HOUR },
     notifications: {
       email: env.SMTP_URL === undefined || env.MAIL_FROM === undefined ? { kind: 'log' } : { kind: 'smtp', url: env.SMTP_URL, from: env.MAIL_FROM },
       sms: env.SMS_WEBHOOK_URL === undefined ? { kind: 'log' } : { kind: 'webhook', url: env.SMS_WEBHOOK_URL },

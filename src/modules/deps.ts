@@ -5,7 +5,7 @@ import type { ServerKeys } from '../shared/secrets.js';
 import type { Notifier } from './notifications/notification-transport.js';
 
 /** The rules that configuration sets for the domain. */
-export type Policy = Pick<Config, 'sessions' | 'backupCodes' | 'throttle'>;
+export type Policy = Pick<Config, 'sessions' | 'backupCodes' | 'throttle' | 'sms'>;
 
 /** What the use cases are given; compose.ts builds the real ones, tests their own. */
 export interface Deps {

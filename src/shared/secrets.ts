@@ -23,7 +23,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
 // 'notification-secret' seals the one secret a queued confirmation or SMS-code message carries
 // (SECURITY §11): the outbox must never hold it in clear.
 // 'email-confirmation' keys the hash of the code that confirms a new email address (SPEC §4).
-export type KeyPurpose = 'backup-code-lookup' | 'backup-code-pepper' | 'totp-seed-encryption' | 'notification-secret' | 'email-confirmation';
+// 'sms-code' keys the HMAC of an SMS one-time code (SECURITY §5.3).
+export type KeyPurpose = 'backup-code-lookup' | 'backup-code-pepper' | 'totp-seed-encryption' | 'notification-secret' | 'email-confirmation' | 'sms-code';
 
 /** Keys for separate purposes, derived from the one server secret (RFC 5869 HKDF). */
 export interface ServerKeys {

@@ -24,6 +24,7 @@ export const defaultPolicy: Policy = {
   sessions: { idleTimeoutInSeconds: 900, absoluteTimeoutInSeconds: 43_200, pendingTimeoutInSeconds: 600, stepUpWindowInSeconds: 900 },
   backupCodes: { perSet: 10, staffLifetimeInSeconds: 7 * 24 * 3600 },
   throttle: { maxSecondFactorFailures: 10, lockoutInSeconds: 1800 },
+  sms: { enabled: true, maxPerHour: 5 },
 };
 
 export interface Harness {

@@ -41,6 +41,15 @@ it('adds an authenticator app and creates the user’s own recovery codes, shown
   await confirmRemoval.getByRole('button', { name: 'Cancel' }).click();
   await confirmRemoval.waitFor({ state: 'detached' });
 
+  // A device can be given a name the person recognises.
+  await page.getByRole('button', { name: /^Rename Authenticator app/ }).first().click();
+  const rename = page.getByRole('dialog', { name: 'Rename Authenticator app' });
+  await rename.getByLabel('Device name').fill('Work phone');
+  await expectAccessible(page, 'rename device dialog');
+  await rename.getByRole('button', { name: 'Save name' }).click();
+  await page.getByText('Device renamed to Work phone.').waitFor();
+  await expect.poll(() => page.locator('.device-name').allInnerTexts()).toContain('Work phone');
+
   await page.getByRole('button', { name: 'Generate recovery codes' }).click();
   await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
   const codes = await page.getByRole('list', { name: 'Backup codes' }).getByRole('listitem').allInnerTexts();

@@ -107,7 +107,13 @@ export function surfaceApi(surface: Surface) {
     enrollTotp: () => request<TotpEnrollment>('POST', `${base}/me/two-factor/totp`),
     confirmTotp: (factorId: string, code: string) =>
       request<{ status: 'confirmed' | 'signed_in' }>('POST', `${base}/me/two-factor/totp/${encodeURIComponent(factorId)}/confirm`, { code }),
+    /** SMS enrolment: texts a code to the phone; the factor is active once confirmSms gets it back. */
+    enrollSms: (phone: string) => request<{ factorId: string }>('POST', `${base}/me/two-factor/sms`, { phone }),
+    confirmSms: (factorId: string, code: string) =>
+      request<{ status: 'confirmed' | 'signed_in' }>('POST', `${base}/me/two-factor/sms/${encodeURIComponent(factorId)}/confirm`, { code }),
     removeFactor: (factorId: string) => request<void>('DELETE', `${base}/me/two-factor/factors/${encodeURIComponent(factorId)}`),
+    renameFactor: (factorId: string, label: string) =>
+      request<{ id: string; label: string }>('PATCH', `${base}/me/two-factor/factors/${encodeURIComponent(factorId)}`, { label }),
     generateOwnBackupCodes: () => request<BackupCodes>('POST', `${base}/me/backup-codes`),
     passkeyRegistrationOptions: () => request<PasskeyCreationOptions>('POST', `${base}/me/two-factor/passkeys/options`),
     registerPasskey: (response: PasskeyRegistrationResponse, label?: string) =>

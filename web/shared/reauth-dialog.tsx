@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, type SurfaceApi } from './api.js';
 import { codeErrorMessage } from './messages.js';
 import { passkeyErrorMessage, signWithPasskey } from './passkeys.js';
+import { SmsSend } from './sms-send.js';
 import { Alert, Button, Dialog, TextField } from '../ui/components.js';
 
 interface Choice {
@@ -11,6 +12,8 @@ interface Choice {
   label: string;
   isBackupCode: boolean;
   isPasskey: boolean;
+  /** A text message: "Send code" first, then the code. */
+  isSms: boolean;
 }
 
 export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: SurfaceApi; open: boolean; onConfirmed: () => void; onCancel: () => void }) {
@@ -19,6 +22,7 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [smsSent, setSmsSent] = useState(false);
 
   const choice = choices?.find((candidate) => candidate.id === factorId);
 
@@ -40,11 +44,12 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
     let active = true;
     setCode('');
     setError(null);
+    setSmsSent(false);
     api.twoFactor().then(
       (status) => {
         if (!active) return;
-        const list: Choice[] = status.factors.map((factor) => ({ id: factor.id, label: factor.label, isBackupCode: false, isPasskey: factor.type === 'webauthn' }));
-        if (status.backupCodes !== null && status.backupCodes.remaining > 0) list.push({ id: 'backup_codes', label: 'Backup codes', isBackupCode: true, isPasskey: false });
+        const list: Choice[] = status.factors.map((factor) => ({ id: factor.id, label: factor.label, isBackupCode: false, isPasskey: factor.type === 'webauthn', isSms: factor.type === 'sms' }));
+        if (status.backupCodes !== null && status.backupCodes.remaining > 0) list.push({ id: 'backup_codes', label: 'Backup codes', isBackupCode: true, isPasskey: false, isSms: false });
         setChoices(list);
         setFactorId(list[0]?.id ?? '');
       },
@@ -92,6 +97,7 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
                   onChange={() => {
                     setFactorId(candidate.id);
                     setCode('');
+                    setSmsSent(false);
                   }}
                 />
                 {candidate.label}
@@ -100,14 +106,23 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
           </fieldset>
         ) : null}
         {error === null ? null : <Alert tone="danger" live>{error}</Alert>}
+        {choice?.isSms ? (
+          <SmsSend label={choice.label} sent={smsSent} send={() => api.reauthenticationChallenge(factorId)} onSent={() => setSmsSent(true)} onFailed={() => undefined} />
+        ) : null}
         {choice?.isPasskey ? (
           <p className="hint">Your browser will ask you to confirm with your passkey or security key.</p>
-        ) : (
+        ) : choice?.isSms && !smsSent ? null : (
           /* Not keyed by the factor: remounting the field when the device list arrives would
               drop the keyboard focus the dialog has just put there. */
           <TextField
             label={choice?.isBackupCode ? 'Backup code' : 'Verification code'}
-            hint={choice?.isBackupCode ? 'Enter one of your backup codes.' : 'Enter the 6-digit code from your authenticator app.'}
+            hint={
+              choice?.isBackupCode
+                ? 'Enter one of your backup codes.'
+                : choice?.isSms
+                  ? 'Enter the 6-digit code from the text message.'
+                  : 'Enter the 6-digit code from your authenticator app.'
+            }
             name="code"
             autoComplete="one-time-code"
             value={code}

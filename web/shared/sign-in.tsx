@@ -5,6 +5,7 @@ import { ApiError, type LoginReply, type SurfaceApi, type User } from './api.js'
 import { Alert, Button, TextField } from '../ui/components.js';
 import { codeErrorMessage } from './messages.js';
 import { passkeyErrorMessage, signWithPasskey } from './passkeys.js';
+import { SmsSend } from './sms-send.js';
 import { TotpSetup } from './totp-setup.js';
 
 type Factor = Extract<LoginReply, { status: 'second_factor_required' }>['factors'][number];
@@ -115,6 +116,8 @@ function SecondFactorStep({
   const factor = factors.find((candidate) => candidate.id === factorId);
   const isBackupCode = factor?.type === 'backup_codes';
   const isPasskey = factor?.type === 'webauthn';
+  const isSms = factor?.type === 'sms';
+  const [smsSent, setSmsSent] = useState(false);
 
   const verifyWithPasskey = async () => {
     setBusy(true);
@@ -161,6 +164,7 @@ function SecondFactorStep({
                 setFactorId(candidate.id);
                 setCode('');
                 setError(null);
+                setSmsSent(false);
               }}
             />
             {candidate.label}
@@ -175,12 +179,39 @@ function SecondFactorStep({
             {busy ? 'Waiting for your passkey…' : 'Use passkey'}
           </Button>
         </>
+      ) : isSms && !smsSent ? (
+        <SmsSend
+          label={factor?.label ?? ''}
+          sent={false}
+          send={() => api.challenge(factorId)}
+          onSent={() => setSmsSent(true)}
+          onFailed={(caught) => {
+            if (caught instanceof ApiError && caught.code === 'unauthenticated') onExpired();
+          }}
+        />
       ) : (
         <>
+          {isSms ? (
+            <SmsSend
+              label={factor?.label ?? ''}
+              sent
+              send={() => api.challenge(factorId)}
+              onSent={() => setCode('')}
+              onFailed={(caught) => {
+                if (caught instanceof ApiError && caught.code === 'unauthenticated') onExpired();
+              }}
+            />
+          ) : null}
           <TextField
             key={factorId}
             label={isBackupCode ? 'Backup code' : 'Verification code'}
-            hint={isBackupCode ? 'Enter one of your backup codes. Each code can be used only once.' : 'Enter the 6-digit code from your authenticator app.'}
+            hint={
+              isBackupCode
+                ? 'Enter one of your backup codes. Each code can be used only once.'
+                : isSms
+                  ? 'Enter the 6-digit code from the text message. Only the latest code works.'
+                  : 'Enter the 6-digit code from your authenticator app.'
+            }
             name="code"
             autoComplete="one-time-code"
             inputMode={isBackupCode ? 'text' : 'numeric'}

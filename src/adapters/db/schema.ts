@@ -75,7 +75,7 @@ export interface SessionsTable {
 }
 
 export type WebAuthnChallengePurpose = 'registration' | 'authentication';
-export type FactorType = 'totp' | 'webauthn';
+export type FactorType = 'totp' | 'webauthn' | 'sms';
 
 export interface FactorsTable {
   id: Generated<string>;
@@ -93,6 +93,25 @@ export interface FactorsTable {
   /** bigint: `pg` reads it as a string, PGlite as a number or bigint. */
   sign_count: ColumnType<string | number | bigint | null, number | null | undefined, number>;
   transports: ColumnType<string[] | null, string | null | undefined, string | null>;
+  /** migrations/0005, SMS only: the verified phone number (E.164). */
+  phone: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** migrations/0005: SMS one-time codes, kept as an HMAC only. */
+export interface SmsCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  factor_id: string | null;
+  session_id: string | null;
+  purpose: 'enrollment' | 'authentication';
+  /** HMAC of the destination phone, for the per-destination send limit. */
+  recipient_hash: string;
+  code_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  superseded_at: Timestamp | null;
+  attempts: Generated<number>;
 }
 
 export interface BackupCodeSetsTable {
@@ -157,6 +176,7 @@ export interface Tables {
   backup_codes: BackupCodesTable;
   audit_events: AuditEventsTable;
   notifications: NotificationsTable;
+  sms_codes: SmsCodesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -3,7 +3,9 @@
 // with a conditional UPDATE in the caller's transaction → reset the counter. The user's
 // notices (a backup code used; password right but second factor wrong) are queued in the
 // same transactions as the audit rows, and sent after commit.
-// A passkey's signed assertion takes the same path (twofactor/passkeys/passkey-assertions.ts).
+// A passkey's signed assertion takes the same path (twofactor/passkeys/passkey-assertions.ts),
+// and so does an SMS code (twofactor/sms/sms-codes.ts): the latest unexpired, unused code of
+// the factor, sent for this session, matched by its HMAC and consumed by a conditional UPDATE.
 import type { Kysely } from 'kysely';
 import type { Db } from '../../adapters/db/database.js';
 import type { Tables } from '../../adapters/db/schema.js';
@@ -17,6 +19,7 @@ import { enqueueNotification } from '../notifications/enqueue-notification.js';
 import { enqueueSecondFactorFailureNotice } from '../notifications/enqueue-second-factor-failure-notice.js';
 import type { Notifier } from '../notifications/notification-transport.js';
 import { BACKUP_CODES_FACTOR_ID } from '../twofactor/factors.js';
+import { type SmsCodeMatch, consumeSmsCode, matchSmsCode } from '../twofactor/sms/sms-codes.js';
 import { matchTotpStep } from '../twofactor/totp/totp.js';
 import { type ThrottlePolicy, resetSecondFactorAttempts, spendSecondFactorAttempt } from './second-factor-throttle.js';
 
@@ -26,10 +29,12 @@ export interface ProveDeps {
   throttle: ThrottlePolicy;
   /** Woken after a commit that queued a notice; without it the worker's next poll sends it. */
   notifier?: Notifier;
+  /** Whether SMS codes are accepted (the policy switch); off unless said. */
+  smsEnabled?: boolean;
 }
 
 export interface Proof {
-  factorType: 'totp' | 'webauthn' | 'backup_codes';
+  factorType: 'totp' | 'webauthn' | 'sms' | 'backup_codes';
   /** For a backup code: how many unused codes the set still holds. */
   remainingBackupCodes: number | null;
   backupCodeOrigin: 'staff' | 'self' | null;
@@ -38,7 +43,8 @@ export interface Proof {
 type Match =
   | { kind: 'totp'; factorId: string; step: number }
   | { kind: 'backup_code'; codeId: string; setId: string; origin: 'staff' | 'self' }
-  | PasskeyMatch;
+  | PasskeyMatch
+  | SmsCodeMatch;
 
 export async function proveSecondFactor<T>(
   deps: ProveDeps,
@@ -49,6 +55,8 @@ export async function proveSecondFactor<T>(
     code: string;
     /** A passkey's signed answer instead of a code. */
     assertion?: PasskeyAssertion;
+    /** The session answering: an SMS code answers the session it was sent for only. */
+    sessionId?: string;
     now: Date;
     meta: RequestMeta;
     purpose: 'sign_in' | 'reauthentication';
@@ -62,8 +70,7 @@ export async function proveSecondFactor<T>(
     throw new AppError('too_many_attempts', { retryAfterSeconds: attempt.retryAfterSeconds });
   }
 
-  const match = await findMatch(deps, input);
-  const factorType = input.assertion !== undefined ? 'webauthn' : input.factorId === BACKUP_CODES_FACTOR_ID ? 'backup_codes' : 'totp';
+  const { match, factorType } = await findMatch(deps, input);
   if (match !== null) {
     const outcome = await db.transaction().execute(async (trx) => {
       const consumed = await consume(trx, match, input.now);
@@ -110,47 +117,55 @@ export async function proveSecondFactor<T>(
 
 async function findMatch(
   deps: ProveDeps,
-  input: { userId: string; factorId: string; code: string; assertion?: PasskeyAssertion; now: Date },
-): Promise<Match | null> {
-  if (input.assertion !== undefined) return matchPasskeyAssertion(deps.db, { ...input, assertion: input.assertion });
-  if (input.factorId === BACKUP_CODES_FACTOR_ID) {
-    const code = normalizeBackupCode(input.code);
-    if (code === null) return null;
-    const candidates = await deps.db
-      .selectFrom('backup_codes as c')
-      .innerJoin('backup_code_sets as s', 's.id', 'c.set_id')
-      .select(['c.id', 'c.hash', 'c.set_id', 's.origin'])
-      .where('c.user_id', '=', input.userId)
-      .where('c.lookup', '=', backupCodeLookup(deps.keys, input.userId, code))
-      .where('c.used_at', 'is', null)
-      .where('s.revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', input.now)]))
-      .execute();
-    for (const candidate of candidates) {
-      if (await verifyBackupCodeHash(deps.keys, candidate.hash, code)) {
-        return { kind: 'backup_code', codeId: candidate.id, setId: candidate.set_id, origin: candidate.origin };
-      }
-    }
-    return null;
-  }
-  if (!/^[0-9a-f-]{36}$/i.test(input.factorId)) return null;
+  input: { userId: string; factorId: string; code: string; assertion?: PasskeyAssertion; sessionId?: string; now: Date },
+): Promise<{ match: Match | null; factorType: Proof['factorType'] }> {
+  if (input.assertion !== undefined) return { match: await matchPasskeyAssertion(deps.db, { ...input, assertion: input.assertion }), factorType: 'webauthn' };
+  if (input.factorId === BACKUP_CODES_FACTOR_ID) return { match: await findBackupCodeMatch(deps, input), factorType: 'backup_codes' };
+  if (!/^[0-9a-f-]{36}$/i.test(input.factorId)) return { match: null, factorType: 'totp' };
   const factor = await deps.db
     .selectFrom('factors')
-    .select(['id', 'secret_ciphertext'])
+    .select(['id', 'type', 'secret_ciphertext'])
     .where('id', '=', input.factorId)
     .where('user_id', '=', input.userId)
-    .where('type', '=', 'totp')
+    .where('type', 'in', ['totp', 'sms'])
     .where('confirmed_at', 'is not', null)
     .executeTakeFirst();
-  if (factor === undefined || factor.secret_ciphertext === null) return null;
+  if (factor?.type === 'sms') {
+    if (deps.smsEnabled !== true || input.sessionId === undefined) return { match: null, factorType: 'sms' };
+    const sms = await matchSmsCode(deps.db, deps.keys, { userId: input.userId, factorId: factor.id, sessionId: input.sessionId, purpose: 'authentication', code: input.code, now: input.now });
+    return { match: sms.matches && sms.codeId !== null ? { kind: 'sms', factorId: factor.id, codeId: sms.codeId } : null, factorType: 'sms' };
+  }
+  if (factor === undefined || factor.secret_ciphertext === null) return { match: null, factorType: 'totp' };
   const secretBase32 = decrypt(deps.keys.get('totp-seed-encryption'), factor.secret_ciphertext);
   const step = matchTotpStep({ secretBase32 }, input.code, input.now);
-  return step === null ? null : { kind: 'totp', factorId: factor.id, step };
+  return { match: step === null ? null : { kind: 'totp', factorId: factor.id, step }, factorType: 'totp' };
+}
+
+async function findBackupCodeMatch(deps: ProveDeps, input: { userId: string; code: string; now: Date }): Promise<Match | null> {
+  const code = normalizeBackupCode(input.code);
+  if (code === null) return null;
+  const candidates = await deps.db
+    .selectFrom('backup_codes as c')
+    .innerJoin('backup_code_sets as s', 's.id', 'c.set_id')
+    .select(['c.id', 'c.hash', 'c.set_id', 's.origin'])
+    .where('c.user_id', '=', input.userId)
+    .where('c.lookup', '=', backupCodeLookup(deps.keys, input.userId, code))
+    .where('c.used_at', 'is', null)
+    .where('s.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', input.now)]))
+    .execute();
+  for (const candidate of candidates) {
+    if (await verifyBackupCodeHash(deps.keys, candidate.hash, code)) {
+      return { kind: 'backup_code', codeId: candidate.id, setId: candidate.set_id, origin: candidate.origin };
+    }
+  }
+  return null;
 }
 
 /** Single use: one conditional UPDATE whose row count decides. Null when another request won. */
 async function consume(trx: Kysely<Tables>, match: Match, now: Date): Promise<number | null> {
   if (match.kind === 'webauthn') return consumePasskeyMatch(trx, match);
+  if (match.kind === 'sms') return (await consumeSmsCode(trx, { codeId: match.codeId, now })) ? 0 : null;
   if (match.kind === 'totp') {
     const updated = await trx
       .updateTable('factors')

@@ -4,7 +4,7 @@ import type { Surface } from '../../adapters/db/schema.js';
 import { AppError } from '../../shared/app-error.js';
 import { type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.js';
 import type { Deps } from '../deps.js';
-import { type SignInFactor, listSignInFactors } from '../twofactor/factors.js';
+import { type SignInFactor, listConfirmedFactors, listSignInFactors } from '../twofactor/factors.js';
 import { verifyPassword } from '../users/passwords.js';
 import { findUserByUsername, surfaceOf } from '../users/users-repository.js';
 import { createSession } from './sessions.js';
@@ -38,8 +38,11 @@ export async function signInWithPassword(
     });
     throw new AppError('invalid_credentials');
   }
-  const factors = await listSignInFactors(deps.db, user.id, now);
-  const state = factors.length === 0 ? 'enrollment' : 'pending';
+  const factors = await listSignInFactors(deps.db, user.id, now, { smsEnabled: deps.policy.sms.enabled });
+  // A user whose only factors are switched off by policy (SMS) still has factors: the pending
+  // session offers what is left (backup codes, or none: staff-issued codes), never enrolment
+  // on the password alone.
+  const state = factors.length === 0 && (await listConfirmedFactors(deps.db, user.id)).length === 0 ? 'enrollment' : 'pending';
   const token = await deps.db.transaction().execute(async (trx) => {
     await recordAuditEvent(trx, {
       type: 'sign_in.password_succeeded',

@@ -19,7 +19,7 @@ export async function upgradeWithSecondFactor(
   if (session.state !== step.from) throw new AppError('unauthenticated');
   const now = deps.clock.now();
   return proveSecondFactor(
-    { db: deps.db, keys: deps.keys, throttle: deps.policy.throttle, notifier: deps.notifier },
+    { db: deps.db, keys: deps.keys, throttle: deps.policy.throttle, notifier: deps.notifier, smsEnabled: deps.policy.sms.enabled },
     { userId: session.user.id, factorId: input.factorId, ...proofInputOf(input, session.id), now, meta: input.meta, purpose: step.purpose },
     async (trx, proof) => {
       const token = await upgradeSession(trx, { sessionId: session.id, from: [step.from], now });

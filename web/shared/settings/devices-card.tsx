@@ -5,6 +5,8 @@ import { flushSync } from 'react-dom';
 import { ApiError, type SurfaceApi, type TwoFactor } from '../api.js';
 import { TotpSetup } from '../totp-setup.js';
 import { AddPasskeyButton } from './add-passkey.js';
+import { AddSms } from './add-sms.js';
+import { RenameDeviceDialog } from './rename-device.js';
 import { Alert, Button, Dialog, formatDate, formatDateTime } from '../../ui/components.js';
 import { TWO_FACTOR_QUERY_KEY } from './queries.js';
 import { CANCELLED, type StepUp, errorText } from './use-step-up.js';
@@ -15,8 +17,11 @@ type Notice = { tone: 'success' | 'danger'; text: string } | null;
 export function DevicesCard({ api, surfaceName, status, stepUp }: { api: SurfaceApi; surfaceName: string; status: TwoFactor; stepUp: StepUp }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState<Factor | null>(null);
+  const [renaming, setRenaming] = useState<Factor | null>(null);
   const [removingId, setRemovingId] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
+  const [addingSms, setAddingSms] = useState(false);
+  const addSmsButton = useRef<HTMLButtonElement>(null);
   const [notice, setNotice] = useState<Notice>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const addButton = useRef<HTMLButtonElement>(null);
@@ -50,6 +55,15 @@ export function DevicesCard({ api, surfaceName, status, stepUp }: { api: Surface
     void queryClient.invalidateQueries({ queryKey: TWO_FACTOR_QUERY_KEY });
     closeSetup();
   }, [closeSetup, queryClient]);
+  const closeSms = useCallback(() => {
+    flushSync(() => setAddingSms(false));
+    addSmsButton.current?.focus();
+  }, []);
+  const smsAdded = useCallback(() => {
+    setNotice({ tone: 'success', text: 'Text message device added. You can use it the next time you sign in.' });
+    void queryClient.invalidateQueries({ queryKey: TWO_FACTOR_QUERY_KEY });
+    closeSms();
+  }, [closeSms, queryClient]);
   // A session that ends meanwhile is handled by the session gate (back to sign-in).
   const expired = useCallback(() => setAdding(false), []);
 
@@ -77,13 +91,22 @@ export function DevicesCard({ api, surfaceName, status, stepUp }: { api: Surface
                   <span className="device-name">{factor.label}</span>
                   <span className="device-added">Added {added}</span>
                 </span>
-                <Button variant="secondary" onClick={() => removingId === null && setConfirming(factor)}>
-                  {removingId === factor.id ? 'Removing…' : 'Remove'}
-                  <span className="visually-hidden">
-                    {' '}
-                    {factor.label}, added {added}
-                  </span>
-                </Button>
+                <span className="row">
+                  <Button variant="secondary" onClick={() => setRenaming(factor)}>
+                    Rename
+                    <span className="visually-hidden">
+                      {' '}
+                      {factor.label}, added {added}
+                    </span>
+                  </Button>
+                  <Button variant="secondary" onClick={() => removingId === null && setConfirming(factor)}>
+                    {removingId === factor.id ? 'Removing…' : 'Remove'}
+                    <span className="visually-hidden">
+                      {' '}
+                      {factor.label}, added {added}
+                    </span>
+                  </Button>
+                </span>
               </li>
             );
           })}
@@ -91,14 +114,28 @@ export function DevicesCard({ api, surfaceName, status, stepUp }: { api: Surface
       )}
       {adding ? (
         <AddAuthenticatorApp api={api} onConfirmed={added} onCancel={closeSetup} onExpired={expired} onReauthenticationRequired={stepUp.confirmIdentity} />
+      ) : addingSms ? (
+        <AddSms api={api} stepUp={stepUp} onConfirmed={smsAdded} onCancel={closeSms} />
       ) : (
         <div className="row">
           <button ref={addButton} type="button" className="button button-secondary" onClick={() => setAdding(true)}>
             Add authenticator app
           </button>
           <AddPasskeyButton api={api} stepUp={stepUp} onDone={setNotice} />
+          <button ref={addSmsButton} type="button" className="button button-secondary" onClick={() => setAddingSms(true)}>
+            Add text message (SMS)
+          </button>
         </div>
       )}
+      <RenameDeviceDialog
+        api={api}
+        factor={renaming}
+        stepUp={stepUp}
+        onClose={(renamedTo) => {
+          setRenaming(null);
+          if (renamedTo !== null) setNotice({ tone: 'success', text: `Device renamed to ${renamedTo}.` });
+        }}
+      />
       <Dialog
         open={confirming !== null}
         onOpenChange={(open) => (open ? undefined : setConfirming(null))}

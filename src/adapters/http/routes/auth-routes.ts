@@ -40,16 +40,16 @@ export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: 
     return result.status === 'second_factor_required' ? { status: result.status, factors: result.factors } : { status: result.status };
   });
 
-  // A passkey gets a challenge to sign (200); TOTP and backup codes need none (204); SMS
-  // (which sends a code here) is not offered yet. At sign-in, and for a step-up.
+  // A passkey gets a challenge to sign (200); an SMS factor is texted a fresh code (204, or
+  // 429 past the hourly limit); TOTP and backup codes need none (204). At sign-in, and for a step-up.
   const challengeRoutes: [string, SessionState][] = [['/login/challenge', 'pending'], ['/reauthenticate/challenge', 'active']];
   for (const [path, state] of challengeRoutes) {
     app.post(path, {
-      schema: { tags, body: challengeBodySchema, response: { 200: passkeyChallengeReplySchema, 204: z.null(), 401: errorBodySchema, 404: errorBodySchema } },
+      schema: { tags, body: challengeBodySchema, response: { 200: passkeyChallengeReplySchema, 204: z.null(), 401: errorBodySchema, 404: errorBodySchema, 429: errorBodySchema } },
     }, async (request, reply) => {
       const session = await requireSession(deps, request, { surface, states: [state], publicUrl });
       const relyingParty = relyingPartyOf(request, publicUrl, surface);
-      const challenge = await beginSecondFactor(deps, { session, factorId: request.body.factorId, relyingParty });
+      const challenge = await beginSecondFactor(deps, { session, factorId: request.body.factorId, relyingParty, meta: requestMeta(request) });
       return challenge === null ? reply.code(204).send(null) : reply.code(200).send(challenge);
     });
   }

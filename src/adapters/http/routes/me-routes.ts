@@ -8,6 +8,8 @@ import {
   factorIdParamsSchema,
   factorRenameBodySchema,
   factorRenameReplySchema,
+  smsEnrollmentBodySchema,
+  smsEnrollmentReplySchema,
   totpConfirmReplySchema,
   totpEnrollmentReplySchema,
   twoFactorReplySchema,
@@ -19,6 +21,8 @@ import { generateOwnBackupCodes } from '../../../modules/twofactor/backup-codes/
 import { getTwoFactorStatus } from '../../../modules/twofactor/get-two-factor-status.js';
 import { registerPasskey } from '../../../modules/twofactor/passkeys/register-passkey.js';
 import { startPasskeyRegistration } from '../../../modules/twofactor/passkeys/start-passkey-registration.js';
+import { confirmSms } from '../../../modules/twofactor/sms/confirm-sms.js';
+import { enrollSms } from '../../../modules/twofactor/sms/enroll-sms.js';
 import { confirmTotp } from '../../../modules/twofactor/totp/confirm-totp.js';
 import { enrollTotp } from '../../../modules/twofactor/totp/enroll-totp.js';
 import type { SessionState, Surface } from '../../db/schema.js';
@@ -53,6 +57,27 @@ export const meRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Su
   }, async (request, reply) => {
     const session = await requireSession(deps, request, signedInOrEnrolling);
     const result = await confirmTotp(deps, { session, factorId: request.params.factorId, code: request.body.code, meta: requestMeta(request) });
+    if (result.status === 'signed_in') {
+      const secure = isSecureRequest(request, publicUrl);
+      setSessionCookie(reply, sessionCookieName(surface, secure), result.token, secure);
+    }
+    return { status: result.status };
+  });
+
+  // SMS (SECURITY §2.5): the phone is texted a code (201), and becomes a factor once the code
+  // comes back. 403 while SMS is switched off by policy; 429 past the hourly send limit.
+  app.post('/me/two-factor/sms', {
+    schema: { tags, body: smsEnrollmentBodySchema, response: { 201: smsEnrollmentReplySchema, 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 429: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, signedInOrEnrolling);
+    return reply.code(201).send(await enrollSms(deps, { session, phone: request.body.phone, meta: requestMeta(request) }));
+  });
+
+  app.post('/me/two-factor/sms/:factorId/confirm', {
+    schema: { tags, params: factorIdParamsSchema, body: codeBodySchema, response: { 200: totpConfirmReplySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema } },
+  }, async (request, reply) => {
+    const session = await requireSession(deps, request, signedInOrEnrolling);
+    const result = await confirmSms(deps, { session, factorId: request.params.factorId, code: request.body.code, meta: requestMeta(request) });
     if (result.status === 'signed_in') {
       const secure = isSecureRequest(request, publicUrl);
       setSessionCookie(reply, sessionCookieName(surface, secure), result.token, secure);
