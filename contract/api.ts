@@ -80,6 +80,8 @@ export const backupCodeStatusSchema = z
   .nullable();
 
 export const twoFactorReplySchema = z.object({ factors: z.array(factorSchema), backupCodes: backupCodeStatusSchema });
+/** The signed-in user's own view adds what the bank's policy lets them use. */
+export const ownTwoFactorReplySchema = twoFactorReplySchema.extend({ smsAvailable: z.boolean() });
 
 export const totpEnrollmentReplySchema = z.object({
   factorId: z.string(),

@@ -316,6 +316,8 @@ describeEachEngine('SMS codes', (engine) => {
     expect(await harness.deps.db.selectFrom('sms_codes').selectAll().execute()).toEqual([]);
 
     const signedIn = await signIn(harness, customer, 'banking');
+    // The screens learn the policy from the user's own two-factor status, and hide SMS.
+    expect((await signedIn.get('/api/banking/me/two-factor')).json().smsAvailable).toBe(false);
     const refused = await signedIn.post('/api/banking/me/two-factor/sms', { phone: PHONE });
     expectError(refused, 403, 'forbidden');
     expect(refused.json().error.message).toMatch(/turned off/);

@@ -11,6 +11,7 @@ import type {
   signedInReplySchema,
   totpConfirmReplySchema,
   totpEnrollmentReplySchema,
+  ownTwoFactorReplySchema,
   twoFactorReplySchema,
 } from '../../contract/api.js';
 import type {
@@ -28,6 +29,7 @@ export type LoginReply = z.infer<typeof loginReplySchema>;
 export type SignedInReply = z.infer<typeof signedInReplySchema>;
 export type User = z.infer<typeof meReplySchema>['user'];
 export type TwoFactor = z.infer<typeof twoFactorReplySchema>;
+export type OwnTwoFactor = z.infer<typeof ownTwoFactorReplySchema>;
 export type TotpEnrollment = z.infer<typeof totpEnrollmentReplySchema>;
 export type BackupCodes = z.infer<typeof backupCodesReplySchema>;
 export type UserList = z.infer<typeof adminUserListReplySchema>;
@@ -103,7 +105,7 @@ export function surfaceApi(surface: Surface) {
       request<void>('POST', `${base}/reauthenticate`, { factorId, credential }),
     logout: () => request<void>('POST', `${base}/logout`),
     me: () => request<{ user: User }>('GET', `${base}/me`),
-    twoFactor: () => request<TwoFactor>('GET', `${base}/me/two-factor`),
+    twoFactor: () => request<OwnTwoFactor>('GET', `${base}/me/two-factor`),
     enrollTotp: () => request<TotpEnrollment>('POST', `${base}/me/two-factor/totp`),
     confirmTotp: (factorId: string, code: string) =>
       request<{ status: 'confirmed' | 'signed_in' }>('POST', `${base}/me/two-factor/totp/${encodeURIComponent(factorId)}/confirm`, { code }),

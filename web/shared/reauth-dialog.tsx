@@ -48,7 +48,7 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
     api.twoFactor().then(
       (status) => {
         if (!active) return;
-        const list: Choice[] = status.factors.map((factor) => ({ id: factor.id, label: factor.label, isBackupCode: false, isPasskey: factor.type === 'webauthn', isSms: factor.type === 'sms' }));
+        const list: Choice[] = status.factors.filter((factor) => factor.type !== 'sms' || status.smsAvailable).map((factor) => ({ id: factor.id, label: factor.label, isBackupCode: false, isPasskey: factor.type === 'webauthn', isSms: factor.type === 'sms' }));
         if (status.backupCodes !== null && status.backupCodes.remaining > 0) list.push({ id: 'backup_codes', label: 'Backup codes', isBackupCode: true, isPasskey: false, isSms: false });
         setChoices(list);
         setFactorId(list[0]?.id ?? '');

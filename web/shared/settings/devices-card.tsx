@@ -2,7 +2,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import { ApiError, type SurfaceApi, type TwoFactor } from '../api.js';
+import { ApiError, type OwnTwoFactor, type SurfaceApi } from '../api.js';
 import { TotpSetup } from '../totp-setup.js';
 import { AddPasskeyButton } from './add-passkey.js';
 import { AddSms } from './add-sms.js';
@@ -11,10 +11,10 @@ import { Alert, Button, Dialog, formatDate, formatDateTime } from '../../ui/comp
 import { TWO_FACTOR_QUERY_KEY } from './queries.js';
 import { CANCELLED, type StepUp, errorText } from './use-step-up.js';
 
-type Factor = TwoFactor['factors'][number];
+type Factor = OwnTwoFactor['factors'][number];
 type Notice = { tone: 'success' | 'danger'; text: string } | null;
 
-export function DevicesCard({ api, surfaceName, status, stepUp }: { api: SurfaceApi; surfaceName: string; status: TwoFactor; stepUp: StepUp }) {
+export function DevicesCard({ api, surfaceName, status, stepUp }: { api: SurfaceApi; surfaceName: string; status: OwnTwoFactor; stepUp: StepUp }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState<Factor | null>(null);
   const [renaming, setRenaming] = useState<Factor | null>(null);
@@ -122,9 +122,11 @@ export function DevicesCard({ api, surfaceName, status, stepUp }: { api: Surface
             Add authenticator app
           </button>
           <AddPasskeyButton api={api} stepUp={stepUp} onDone={setNotice} />
-          <button ref={addSmsButton} type="button" className="button button-secondary" onClick={() => setAddingSms(true)}>
-            Add text message (SMS)
-          </button>
+          {status.smsAvailable ? (
+            <button ref={addSmsButton} type="button" className="button button-secondary" onClick={() => setAddingSms(true)}>
+              Add text message (SMS)
+            </button>
+          ) : null}
         </div>
       )}
       <RenameDeviceDialog

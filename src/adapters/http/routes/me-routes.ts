@@ -12,7 +12,7 @@ import {
   smsEnrollmentReplySchema,
   totpConfirmReplySchema,
   totpEnrollmentReplySchema,
-  twoFactorReplySchema,
+  ownTwoFactorReplySchema,
 } from '../../../../contract/api.js';
 import { passkeyCreationOptionsSchema, passkeyRegistrationBodySchema, passkeyRegistrationReplySchema } from '../../../../contract/webauthn.js';
 import { removeFactor } from '../../../modules/twofactor/remove-factor.js';
@@ -38,10 +38,10 @@ export const meRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Su
   const signedInOrEnrolling = { surface, states: ['active', 'enrollment'] as SessionState[], publicUrl };
 
   app.get('/me/two-factor', {
-    schema: { tags, response: { 200: twoFactorReplySchema, 401: errorBodySchema } },
+    schema: { tags, response: { 200: ownTwoFactorReplySchema, 401: errorBodySchema } },
   }, async (request) => {
     const session = await requireSession(deps, request, signedInOrEnrolling);
-    return twoFactorReply(await getTwoFactorStatus(deps.db, session.user.id, deps.clock.now()));
+    return { ...twoFactorReply(await getTwoFactorStatus(deps.db, session.user.id, deps.clock.now())), smsAvailable: deps.policy.sms.enabled };
   });
 
   app.post('/me/two-factor/totp', {
