@@ -369,7 +369,7 @@ describeEachEngine('sessions', (engine) => {
     expect((await client.post('/api/banking/me/backup-codes')).statusCode).toBe(401);
     const status = await client.get('/api/banking/me/two-factor');
     expect(status.statusCode).toBe(200);
-    expect(status.json()).toEqual({ factors: [], backupCodes: null });
+    expect(status.json()).toEqual({ factors: [], backupCodes: null, smsAvailable: true });
 
     const enrolled = await client.post('/api/banking/me/two-factor/totp');
     expect(enrolled.statusCode).toBe(201);

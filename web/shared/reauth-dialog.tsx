@@ -86,10 +86,10 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
     >
       <form onSubmit={(event) => void submit(event)} noValidate>
         {choices !== null && choices.length > 1 ? (
-          <fieldset className="field" style={{ border: 'none', padding: 0, margin: '0 0 1rem' }}>
-            <legend style={{ fontWeight: 600, marginBottom: '0.5rem' }}>Choose a device</legend>
+          <fieldset className="field choice-list">
+            <legend className="choice-legend">Choose a device</legend>
             {choices.map((candidate) => (
-              <label key={candidate.id} className="row" style={{ padding: '0.3rem 0' }}>
+              <label key={candidate.id} className="row choice">
                 <input
                   type="radio"
                   name="reauth-factor"

@@ -59,7 +59,7 @@ function UserMenu({ links }: { links: { to: string; label: string }[] }) {
     };
   }, [open]);
   return (
-    <div ref={container} style={{ position: 'relative' }}>
+    <div ref={container} className="menu-anchor">
       <button type="button" className="button button-secondary" aria-expanded={open} aria-controls="user-menu" onClick={() => setOpen(!open)}>
         {user.firstName} {user.lastName}
         <span aria-hidden="true">▾</span>

@@ -151,10 +151,10 @@ function SecondFactorStep({
 
   return (
     <form onSubmit={(event) => void submit(event)} noValidate>
-      <fieldset className="field" style={{ border: 'none', padding: 0, margin: '0 0 1rem' }}>
-        <legend style={{ fontWeight: 600, marginBottom: '0.5rem' }}>Choose a device</legend>
+      <fieldset className="field choice-list">
+        <legend className="choice-legend">Choose a device</legend>
         {factors.map((candidate) => (
-          <label key={candidate.id} className="row" style={{ padding: '0.4rem 0', cursor: 'pointer' }}>
+          <label key={candidate.id} className="row choice">
             <input
               type="radio"
               name="factor"
