@@ -2,11 +2,11 @@ import { type RegistrationResponseJSON, type WebAuthnCredential, verifyRegistrat
 import { AppError } from '../../../shared/app-error.js';
 import { type RequestMeta, recordAuditEvent } from '../../audit/record-audit-event.js';
 import { requireFactorManagement } from '../../auth/require-recent-second-factor.js';
-import { type CurrentSession, upgradeSession } from '../../auth/sessions.js';
+import type { CurrentSession } from '../../auth/sessions.js';
 import type { Deps } from '../../deps.js';
-import { enqueueNotification } from '../../notifications/enqueue-notification.js';
 import { PASSKEY_FACTOR_LABEL, type RelyingParty, knownTransports } from './relying-party.js';
 import { challengeOf, takeWebAuthnChallenge } from './webauthn-challenges.js';
+import { finishFactorBinding } from '../finish-factor-binding.js';
 
 export type PasskeyRegistration = { factorId: string; status: 'confirmed' } | { factorId: string; status: 'signed_in'; token: string };
 
@@ -59,21 +59,8 @@ export async function registerPasskey(
       .returning('id')
       .executeTakeFirst();
     if (factor === undefined) throw new AppError('conflict', { message: 'This passkey is already registered.' });
-    await recordAuditEvent(trx, {
-      type: 'factor.passkey_added',
-      at: now,
-      actorId: userId,
-      targetId: userId,
-      outcome: 'success',
-      meta: input.meta,
-      details: { factorId: factor.id },
-    });
-    // NIST SP 800-63B-4 §4.1.2.1: binding a new authenticator is notified.
-    await enqueueNotification(trx, deps.keys, { userId, at: now, message: { kind: 'factor_added', factorLabel: label } });
-    if (input.session.state !== 'enrollment') return { factorId: factor.id, status: 'confirmed' as const };
-    const token = await upgradeSession(trx, { sessionId: input.session.id, from: ['enrollment'], now });
-    if (token === null) throw new AppError('unauthenticated');
-    return { factorId: factor.id, status: 'signed_in' as const, token };
+    const bound = await finishFactorBinding(trx, deps, { session: input.session, factorId: factor.id, factorLabel: label, auditType: 'factor.passkey_added', meta: input.meta, now });
+    return { factorId: factor.id, ...bound };
   });
   deps.notifier.wake();
   return result;

@@ -1,11 +1,11 @@
 import { AppError } from '../../../shared/app-error.js';
 import { type RequestMeta, recordAuditEvent } from '../../audit/record-audit-event.js';
 import { requireFactorManagement } from '../../auth/require-recent-second-factor.js';
-import { type CurrentSession, upgradeSession } from '../../auth/sessions.js';
+import type { CurrentSession } from '../../auth/sessions.js';
 import type { Deps } from '../../deps.js';
-import { enqueueNotification } from '../../notifications/enqueue-notification.js';
 import { SMS_DISABLED_MESSAGE } from './enroll-sms.js';
 import { consumeSmsCode, countSmsCodeAttempt, matchSmsCode } from './sms-codes.js';
+import { finishFactorBinding } from '../finish-factor-binding.js';
 
 /**
  * The phone is verified once the code texted to it comes back (SECURITY §2.5): the factor
@@ -55,21 +55,7 @@ export async function confirmSms(
       .where('confirmed_at', 'is', null)
       .executeTakeFirst();
     if (confirmed.numUpdatedRows !== 1n) throw new AppError('not_found');
-    await recordAuditEvent(trx, {
-      type: 'factor.sms_confirmed',
-      at: now,
-      actorId: userId,
-      targetId: userId,
-      outcome: 'success',
-      meta: input.meta,
-      details: { factorId: factor.id },
-    });
-    // NIST SP 800-63B-4 §4.1.2.1: binding a new authenticator is notified.
-    await enqueueNotification(trx, deps.keys, { userId, at: now, message: { kind: 'factor_added', factorLabel: factor.label } });
-    if (input.session.state !== 'enrollment') return { status: 'confirmed' as const };
-    const token = await upgradeSession(trx, { sessionId: input.session.id, from: ['enrollment'], now });
-    if (token === null) throw new AppError('unauthenticated');
-    return { status: 'signed_in' as const, token };
+    return finishFactorBinding(trx, deps, { session: input.session, factorId: factor.id, factorLabel: factor.label, auditType: 'factor.sms_confirmed', meta: input.meta, now });
   });
   deps.notifier.wake();
   return result;
