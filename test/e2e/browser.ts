@@ -76,3 +76,15 @@ export async function signInThroughBrowser(
   await page.getByLabel('Verification code').fill(currentTotp(harness, user));
   await page.getByRole('button', { name: 'Verify' }).click();
 }
+
+/** The details of the newest audit event of a type about a user: how the test knows which factor was used. */
+export async function latestAuditDetails(harness: Harness, userId: string, type: string): Promise<Record<string, unknown>> {
+  const event = await harness.deps.db
+    .selectFrom('audit_events')
+    .select('details')
+    .where('target_id', '=', userId)
+    .where('type', '=', type)
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
+  return event.details;
+}

@@ -5,7 +5,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addUser } from '../../src/testing/harness.js';
-import { type BrowserHarness, expectAccessible, screenshot, signInThroughBrowser, startBrowserHarness } from './browser.js';
+import { type BrowserHarness, expectAccessible, screenshot, signInThroughBrowser, startBrowserHarness, latestAuditDetails } from './browser.js';
 
 let harness: BrowserHarness;
 beforeAll(async () => {
@@ -69,14 +69,7 @@ it('adds a passkey in Settings, signs in with it, and steps up with it', async (
   await page.getByRole('button', { name: 'Petra Keys' }).waitFor();
   const [factor] = await passkeyFactors();
   expect(Number(factor!.sign_count)).toBeGreaterThan(0);
-  const signedIn = await harness.deps.db
-    .selectFrom('audit_events')
-    .select('details')
-    .where('target_id', '=', customer.id)
-    .where('type', '=', 'sign_in.succeeded')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  expect(signedIn.details).toMatchObject({ factor: 'webauthn' });
+  expect(await latestAuditDetails(harness, customer.id, 'sign_in.succeeded')).toMatchObject({ factor: 'webauthn' });
 
   // 16 minutes later (with a request in between, so the session stays alive), generating
   // recovery codes asks for the second factor again: the passkey answers.
@@ -94,12 +87,5 @@ it('adds a passkey in Settings, signs in with it, and steps up with it', async (
   await dialog.getByRole('button', { name: 'Use passkey' }).click();
   await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
   expect(await page.getByRole('list', { name: 'Backup codes' }).getByRole('listitem').count()).toBe(10);
-  const stepUp = await harness.deps.db
-    .selectFrom('audit_events')
-    .select('details')
-    .where('target_id', '=', customer.id)
-    .where('type', '=', 'reauthentication.succeeded')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  expect(stepUp.details).toMatchObject({ factor: 'webauthn' });
+  expect(await latestAuditDetails(harness, customer.id, 'reauthentication.succeeded')).toMatchObject({ factor: 'webauthn' });
 });

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decrypt } from '../../src/shared/secrets.js';
 import { addUser } from '../../src/testing/harness.js';
-import { type BrowserHarness, expectAccessible, screenshot, signInThroughBrowser, startBrowserHarness } from './browser.js';
+import { type BrowserHarness, expectAccessible, screenshot, signInThroughBrowser, startBrowserHarness, latestAuditDetails } from './browser.js';
 
 let harness: BrowserHarness;
 beforeAll(async () => {
@@ -80,14 +80,7 @@ it('adds a phone in Settings, then signs in with a texted code', async () => {
   await page.getByLabel('Verification code').fill(second);
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByRole('button', { name: 'Sonja Text' }).waitFor();
-  const signedIn = await harness.deps.db
-    .selectFrom('audit_events')
-    .select('details')
-    .where('target_id', '=', customer.id)
-    .where('type', '=', 'sign_in.succeeded')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  expect(signedIn.details).toMatchObject({ factor: 'sms' });
+  expect(await latestAuditDetails(harness, customer.id, 'sign_in.succeeded')).toMatchObject({ factor: 'sms' });
 
   // Step-up with a texted code: removing the authenticator app, once the last second factor
   // is older than the step-up window (the session kept alive meanwhile).
@@ -109,12 +102,5 @@ it('adds a phone in Settings, then signs in with a texted code', async () => {
   await dialog.getByLabel('Verification code').fill(await nextCode(seen));
   await dialog.getByRole('button', { name: 'Confirm' }).click();
   await page.getByText('Authenticator app removed.', { exact: false }).waitFor();
-  const reauthenticated = await harness.deps.db
-    .selectFrom('audit_events')
-    .select('details')
-    .where('target_id', '=', customer.id)
-    .where('type', '=', 'reauthentication.succeeded')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  expect(reauthenticated.details).toMatchObject({ factor: 'sms' });
+  expect(await latestAuditDetails(harness, customer.id, 'reauthentication.succeeded')).toMatchObject({ factor: 'sms' });
 });
