@@ -59,6 +59,15 @@ it('adds an authenticator app and creates the user’s own recovery codes, shown
   await page.getByRole('button', { name: 'I have saved these codes' }).click();
   await expect.poll(() => page.locator('main').innerText()).toMatch(/10 backup codes remaining/);
   expect(await page.locator('body').innerText()).not.toContain(codes[0]!);
+
+  // With 3 or fewer left, Settings warns. (Seven codes are spent in the database directly:
+  // signing in seven times would test sign-in again, not this screen.)
+  const unused = await harness.deps.db.selectFrom('backup_codes').select('id').where('user_id', '=', customer.id).where('used_at', 'is', null).limit(7).execute();
+  await harness.deps.db.updateTable('backup_codes').set({ used_at: harness.clock.now() }).where('id', 'in', unused.map((row) => row.id)).execute();
+  await page.reload();
+  await page.getByText('Only 3 backup codes left.').waitFor();
+  await expectAccessible(page, 'Settings with few codes left');
+  await screenshot(page, 'banking-few-codes-left-375');
 });
 
 it('a customer with no device yet sets up an authenticator app at sign-in', async () => {
