@@ -12,6 +12,7 @@ export const auditEventLabels = {
   'session.signed_out': 'Signed out',
   'backup_codes.generated': 'Backup codes generated',
   'backup_codes.generation_refused': 'Backup code generation refused',
+  'backup_codes.generation_limited': 'Alert: backup code generation limit reached',
   'backup_codes.revoked': 'Backup codes revoked',
   'backup_codes.redeemed': 'Backup code used',
   'factor.totp_enrolled': 'Authenticator app set-up started',

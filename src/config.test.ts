@@ -35,7 +35,7 @@ describe('loadConfig — defaults', () => {
       pendingTimeoutInSeconds: 600,
       stepUpWindowInSeconds: 900,
     });
-    expect(config.backupCodes).toEqual({ perSet: 10, staffLifetimeInSeconds: 7 * 24 * 3600 });
+    expect(config.backupCodes).toEqual({ perSet: 10, staffLifetimeInSeconds: 7 * 24 * 3600, maxSetsPerStaffPerHour: 20 });
     expect(config.throttle).toEqual({ maxSecondFactorFailures: 10, lockoutInSeconds: 1800 });
   });
 

@@ -32,6 +32,7 @@ const environmentSchema = z.object({
   STEP_UP_WINDOW_SECONDS: seconds(15 * 60),
   BACKUP_CODES_PER_SET: z.coerce.number().int().min(1).max(50).default(10),
   STAFF_BACKUP_CODE_LIFETIME_SECONDS: seconds(7 * 24 * 60 * 60),
+  STAFF_BACKUP_CODE_SETS_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(20),
   // PCI DSS v4 8.3.4: lock after at most 10 attempts, for at least 30 minutes.
   SECOND_FACTOR_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(10),
   SECOND_FACTOR_LOCKOUT_SECONDS: seconds(30 * 60),
@@ -69,7 +70,7 @@ export interface Config {
     pendingTimeoutInSeconds: number;
     stepUpWindowInSeconds: number;
   };
-  backupCodes: { perSet: number; staffLifetimeInSeconds: number };
+  backupCodes: { perSet: number; staffLifetimeInSeconds: number; maxSetsPerStaffPerHour: number };
   throttle: { maxSecondFactorFailures: number; lockoutInSeconds: number };
   /** SMS codes: offered and enrollable only when enabled; at most maxPerHour texts per account. */
   sms: { enabled: boolean; maxPerHour: number };
@@ -127,6 +128,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     backupCodes: {
       perSet: env.BACKUP_CODES_PER_SET,
       staffLifetimeInSeconds: env.STAFF_BACKUP_CODE_LIFETIME_SECONDS,
+      maxSetsPerStaffPerHour: env.STAFF_BACKUP_CODE_SETS_PER_HOUR,
     },
     throttle: {
       maxSecondFactorFailures: env.SECOND_FACTOR_MAX_FAILURES,

@@ -22,7 +22,7 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 
 export const defaultPolicy: Policy = {
   sessions: { idleTimeoutInSeconds: 900, absoluteTimeoutInSeconds: 43_200, pendingTimeoutInSeconds: 600, stepUpWindowInSeconds: 900 },
-  backupCodes: { perSet: 10, staffLifetimeInSeconds: 7 * 24 * 3600 },
+  backupCodes: { perSet: 10, staffLifetimeInSeconds: 7 * 24 * 3600, maxSetsPerStaffPerHour: 20 },
   throttle: { maxSecondFactorFailures: 10, lockoutInSeconds: 1800 },
   sms: { enabled: true, maxPerHour: 5 },
 };
