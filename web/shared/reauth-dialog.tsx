@@ -2,6 +2,7 @@
 // second factor here, and the action they started then continues.
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, type SurfaceApi } from './api.js';
+import { DeviceChoice } from './device-choice.js';
 import { codeErrorMessage } from './messages.js';
 import { passkeyErrorMessage, signWithPasskey } from './passkeys.js';
 import { SmsSend } from './sms-send.js';
@@ -86,24 +87,16 @@ export function ReauthDialog({ api, open, onConfirmed, onCancel }: { api: Surfac
     >
       <form onSubmit={(event) => void submit(event)} noValidate>
         {choices !== null && choices.length > 1 ? (
-          <fieldset className="field choice-list">
-            <legend className="choice-legend">Choose a device</legend>
-            {choices.map((candidate) => (
-              <label key={candidate.id} className="row choice">
-                <input
-                  type="radio"
-                  name="reauth-factor"
-                  checked={candidate.id === factorId}
-                  onChange={() => {
-                    setFactorId(candidate.id);
-                    setCode('');
-                    setSmsSent(false);
-                  }}
-                />
-                {candidate.label}
-              </label>
-            ))}
-          </fieldset>
+          <DeviceChoice
+            name="reauth-factor"
+            choices={choices}
+            value={factorId}
+            onChange={(id) => {
+              setFactorId(id);
+              setCode('');
+              setSmsSent(false);
+            }}
+          />
         ) : null}
         {error === null ? null : <Alert tone="danger" live>{error}</Alert>}
         {choice?.isSms ? (

@@ -3,6 +3,7 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, type LoginReply, type SurfaceApi, type User } from './api.js';
 import { Alert, Button, TextField } from '../ui/components.js';
+import { DeviceChoice } from './device-choice.js';
 import { codeErrorMessage } from './messages.js';
 import { passkeyErrorMessage, signWithPasskey } from './passkeys.js';
 import { SmsSend } from './sms-send.js';
@@ -151,26 +152,17 @@ function SecondFactorStep({
 
   return (
     <form onSubmit={(event) => void submit(event)} noValidate>
-      <fieldset className="field choice-list">
-        <legend className="choice-legend">Choose a device</legend>
-        {factors.map((candidate) => (
-          <label key={candidate.id} className="row choice">
-            <input
-              type="radio"
-              name="factor"
-              value={candidate.id}
-              checked={candidate.id === factorId}
-              onChange={() => {
-                setFactorId(candidate.id);
-                setCode('');
-                setError(null);
-                setSmsSent(false);
-              }}
-            />
-            {candidate.label}
-          </label>
-        ))}
-      </fieldset>
+      <DeviceChoice
+        name="factor"
+        choices={factors}
+        value={factorId}
+        onChange={(id) => {
+          setFactorId(id);
+          setCode('');
+          setError(null);
+          setSmsSent(false);
+        }}
+      />
       {error === null ? null : <Alert tone="danger" live>{error}</Alert>}
       {isPasskey ? (
         <>
