@@ -132,7 +132,7 @@ export const userIdParamsSchema = z.object({ id: uuid });
 export const adminUserDetailReplySchema = z.object({
   user: adminUserItemSchema.extend({ phone: z.string().nullable(), createdAt: z.iso.datetime() }),
   twoFactor: twoFactorReplySchema,
-  can: z.object({ generateBackupCodes: z.boolean() }),
+  can: z.object({ generateBackupCodes: z.boolean(), endSessions: z.boolean() }),
 });
 export const generateBackupCodesBodySchema = z
   .object({ note: z.string().trim().max(500).optional() })

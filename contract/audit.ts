@@ -39,6 +39,9 @@ export const auditEventLabels = {
   'password.change_refused': 'Password change refused',
   'session.ended_by_user': 'Session ended from Settings',
   'sessions.others_ended_by_user': 'Other sessions ended from Settings',
+  'sessions.ended_by_staff': 'Signed out everywhere by staff',
+  'sessions.ending_refused': 'Signing out everywhere refused',
+  'access.denied': 'Access refused: missing permission',
   'account.secured': 'Account secured after staff-issued codes',
 } as const;
 

@@ -33,7 +33,7 @@ describeEachEngine('the seed flow', (engine) => {
     expect(found[0]).toMatchObject({ id: customer.id, firstName: 'Alice', lastName: 'Martin' });
 
     const detail = await admin.get(`/api/admin/users/${customer.id}`);
-    expect(detail.json().can).toEqual({ generateBackupCodes: true });
+    expect(detail.json().can).toEqual({ generateBackupCodes: true, endSessions: false });
 
     // Generate Backup Codes → 10 codes in XXXX-XXXX-XXXX-XXXX form.
     const generated = await admin.post(`/api/admin/users/${customer.id}/backup-codes`, { note: 'Verified by phone, ticket 4711' });

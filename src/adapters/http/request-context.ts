@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Surface } from '../../adapters/db/schema.js';
-import type { RequestMeta } from '../../modules/audit/record-audit-event.js';
+import { type RequestMeta, recordAuditEvent } from '../../modules/audit/record-audit-event.js';
 import { type CurrentSession, findSession } from '../../modules/auth/sessions.js';
 import type { Deps } from '../../modules/deps.js';
 import type { SessionState } from '../db/schema.js';
@@ -32,6 +32,22 @@ export async function requireSession(
   return { ...session, token };
 }
 
-export function requirePermission(session: CurrentSession, codename: string): void {
-  if (!session.user.permissions.includes(codename)) throw new AppError('forbidden');
+/** 403 without the permission; every refusal is in the audit log (ASVS 5.0 16.3.2). */
+export async function requirePermission(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  request: FastifyRequest,
+  session: CurrentSession,
+  codename: string,
+): Promise<void> {
+  if (session.user.permissions.includes(codename)) return;
+  await recordAuditEvent(deps.db, {
+    type: 'access.denied',
+    at: deps.clock.now(),
+    actorId: session.user.id,
+    targetId: null,
+    outcome: 'failure',
+    meta: requestMeta(request),
+    details: { permission: codename, route: `${request.method} ${request.routeOptions.url ?? ''}` },
+  });
+  throw new AppError('forbidden');
 }

@@ -11,7 +11,7 @@ import type { CurrentSession } from '../auth/sessions.js';
 import type { Deps } from '../deps.js';
 import { enqueueNotification } from '../notifications/enqueue-notification.js';
 import { insertSet, prepareBackupCodes, revokeActiveSet } from '../twofactor/backup-codes/backup-code-sets.js';
-import { GENERATE_LOCKOUT_CODES, backupCodeGenerationRefusal } from './can-generate-backup-codes.js';
+import { GENERATE_LOCKOUT_CODES, backupCodeGenerationRefusal, targetRefusal } from './can-generate-backup-codes.js';
 
 export async function generateBackupCodesForUser(
   deps: Deps,
@@ -40,10 +40,7 @@ export async function generateBackupCodesForUser(
     .executeTakeFirst();
   if (target === undefined) return refuse('not_found', 'no_such_user');
   const refusal = backupCodeGenerationRefusal(actor.user, target);
-  if (refusal !== null) {
-    const reason = refusal === 'user_disabled' ? 'target_disabled' : target.id === actor.user.id ? 'self' : 'staff_target_needs_admin';
-    return refuse(refusal, reason);
-  }
+  if (refusal !== null) return refuse(refusal, targetRefusal(actor.user, target) ?? 'target_disabled');
   requireRecentSecondFactor(deps, actor);
   const refuseOverCap = async (retryAfterSeconds: number): Promise<never> => {
     // An alert for whoever watches the audit log: one staff member issuing this many sets

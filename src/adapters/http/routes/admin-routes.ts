@@ -11,6 +11,8 @@ import {
   generateBackupCodesBodySchema,
   userIdParamsSchema,
 } from '../../../../contract/api.js';
+import { endedSessionsReplySchema } from '../../../../contract/settings.js';
+import { endUserSessions } from '../../../modules/admin/end-user-sessions.js';
 import { generateBackupCodesForUser } from '../../../modules/admin/generate-backup-codes-for-user.js';
 import { getUserDetail } from '../../../modules/admin/get-user-detail.js';
 import { searchUsers } from '../../../modules/admin/search-users.js';
@@ -29,7 +31,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ context: HttpContext }> = asyn
     schema: { tags, querystring: adminUserListQuerySchema, response: { 200: adminUserListReplySchema, 400: errorBodySchema, ...refusals } },
   }, async (request) => {
     const session = await requireSession(deps, request, staff);
-    requirePermission(session, 'users.view');
+    await requirePermission(deps, request, session, 'users.view');
     return searchUsers(deps.db, request.query);
   });
 
@@ -37,7 +39,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ context: HttpContext }> = asyn
     schema: { tags, params: userIdParamsSchema, response: { 200: adminUserDetailReplySchema, 404: errorBodySchema, ...refusals } },
   }, async (request) => {
     const session = await requireSession(deps, request, staff);
-    requirePermission(session, 'users.view');
+    await requirePermission(deps, request, session, 'users.view');
     const detail = await getUserDetail(deps.db, { actor: session, userId: request.params.id, now: deps.clock.now() });
     return { ...detail, user: { ...detail.user, createdAt: detail.user.createdAt.toISOString() }, twoFactor: twoFactorReply(detail.twoFactor) };
   });
@@ -62,11 +64,18 @@ export const adminRoutes: FastifyPluginAsyncZod<{ context: HttpContext }> = asyn
     return reply.code(201).send({ codes: result.codes, expiresAt: result.expiresAt.toISOString() });
   });
 
+  app.delete('/users/:id/sessions', {
+    schema: { tags, params: userIdParamsSchema, response: { 200: endedSessionsReplySchema, 404: errorBodySchema, ...refusals } },
+  }, async (request) => {
+    const session = await requireSession(deps, request, staff);
+    return endUserSessions(deps, { actor: session, targetId: request.params.id, meta: requestMeta(request) });
+  });
+
   app.get('/audit', {
     schema: { tags, querystring: auditQuerySchema, response: { 200: auditListReplySchema, 400: errorBodySchema, ...refusals } },
   }, async (request) => {
     const session = await requireSession(deps, request, staff);
-    requirePermission(session, 'audit.view');
+    await requirePermission(deps, request, session, 'audit.view');
     const page = await listAuditEvents(deps.db, request.query);
     return { ...page, items: page.items.map((item) => ({ ...item, at: item.at.toISOString() })) };
   });
