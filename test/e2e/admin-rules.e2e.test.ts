@@ -88,3 +88,31 @@ it('a session that times out, or is signed out, returns to sign-in with a messag
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('You have been signed out.').waitFor();
 });
+
+it('signs a user out everywhere after a confirmation, only for staff with users.change', async () => {
+  const staff = await addUser(harness, { kind: 'staff', permissions: ['users.view', 'users.change'] });
+  const customer = await addUser(harness, { kind: 'customer', firstName: 'Fay', lastName: 'Stolen' });
+  // The customer is signed in somewhere (an API client standing in for their phone).
+  const phone = harness.client();
+  expect((await phone.post('/api/banking/login', { username: customer.username, password: customer.password })).statusCode).toBe(200);
+  harness.clock.advance(30);
+  expect((await phone.post('/api/banking/login/verify', { factorId: customer.totpFactorId, code: currentTotp(harness, customer) })).statusCode).toBe(200);
+
+  const page = await harness.newPage();
+  await signInThroughBrowser(harness, page, staff, '/admin');
+  await openUserPage(page, 'Fay Stolen');
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Sign out everywhere' });
+  await confirm.waitFor();
+  await expectAccessible(page, 'sign out everywhere confirmation');
+  await screenshot(page, 'admin-sign-out-everywhere');
+  await confirm.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await page.getByText('Fay Stolen was signed out of 1 session.').waitFor();
+  expect((await phone.get('/api/banking/me')).statusCode).toBe(401);
+
+  const viewer = await addUser(harness, { kind: 'staff', permissions: ['users.view'] });
+  const other = await harness.newPage();
+  await signInThroughBrowser(harness, other, viewer, '/admin');
+  await openUserPage(other, 'Fay Stolen');
+  expect(await other.getByRole('button', { name: 'Sign out everywhere' }).count()).toBe(0);
+});

@@ -140,6 +140,7 @@ export const adminApi = {
   user: (id: string) => request<UserDetail>('GET', `/api/admin/users/${encodeURIComponent(id)}`),
   generateBackupCodes: (id: string, note: string) =>
     request<BackupCodes>('POST', `/api/admin/users/${encodeURIComponent(id)}/backup-codes`, note.trim() === '' ? {} : { note: note.trim() }),
+  endUserSessions: (id: string) => request<z.infer<typeof endedSessionsReplySchema>>('DELETE', `/api/admin/users/${encodeURIComponent(id)}/sessions`),
   audit: (query: { userId?: string; type?: string; cursor?: string; limit?: number }) => {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));

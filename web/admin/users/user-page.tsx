@@ -14,6 +14,7 @@ import { eventLabel, OutcomeBadge } from '../audit/audit-format.js';
 import { CodesPage } from '../backup-codes/codes-page.js';
 import { GenerateBackupCodes } from '../backup-codes/generate-backup-codes.js';
 import { fullName, kindLabel, requestErrorMessage } from '../labels.js';
+import { SignOutEverywhere } from './sign-out-everywhere.js';
 
 export function UserPage() {
   const { id = '' } = useParams();
@@ -134,6 +135,13 @@ function UserDetails({ detail, onGenerated }: { detail: UserDetail; onGenerated:
           </div>
         ) : null}
       </section>
+
+      {can.endSessions ? (
+        <section className="card" aria-labelledby="sessions-heading">
+          <h2 id="sessions-heading">Sessions</h2>
+          <SignOutEverywhere userId={user.id} userName={name} />
+        </section>
+      ) : null}
 
       {signedIn.permissions.includes('audit.view') ? <RecentEvents userId={user.id} /> : null}
     </>
