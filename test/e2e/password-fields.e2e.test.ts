@@ -17,10 +17,14 @@ async function expectManagerFriendly(field: Locator, autocomplete: string): Prom
   expect(await field.getAttribute('type')).toBe('password');
   expect(await field.getAttribute('autocomplete')).toBe(autocomplete);
   const pasteCancelled = await field.evaluate((input) => {
-    const data = new DataTransfer();
+    // Runs in the page; the test itself is compiled without the DOM's types.
+    const page = globalThis as unknown as {
+      DataTransfer: new () => { setData(type: string, value: string): void };
+      ClipboardEvent: new (type: string, init: object) => Event;
+    };
+    const data = new page.DataTransfer();
     data.setData('text/plain', 'pasted passphrase from a manager');
-    const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
-    return !input.dispatchEvent(event);
+    return !input.dispatchEvent(new page.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
   });
   expect(pasteCancelled).toBe(false);
 }
