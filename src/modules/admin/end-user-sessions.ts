@@ -1,11 +1,11 @@
 // "Sign out everywhere" for a user, by staff (ASVS 5.0 7.4.5): a stolen phone or a leaked
 // password is reported to the help desk, which ends every session of that user at once,
 // pending ones included. Guards as for backup codes: permission, target, then step-up.
-import { AppError } from '../../shared/app-error.js';
 import { type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.js';
 import { requireRecentSecondFactor } from '../auth/require-recent-second-factor.js';
 import type { CurrentSession } from '../auth/sessions.js';
 import type { Deps } from '../deps.js';
+import { refuseStaffAction } from './refuse-staff-action.js';
 import { CHANGE_USERS, sessionEndingRefusal, targetRefusal } from './can-generate-backup-codes.js';
 
 export async function endUserSessions(
@@ -14,18 +14,8 @@ export async function endUserSessions(
 ): Promise<{ ended: number }> {
   const { actor } = input;
   const now = deps.clock.now();
-  const refuse = async (code: 'forbidden' | 'not_found', reason: string): Promise<never> => {
-    await recordAuditEvent(deps.db, {
-      type: 'sessions.ending_refused',
-      at: now,
-      actorId: actor.user.id,
-      targetId: code === 'not_found' ? null : input.targetId,
-      outcome: 'failure',
-      meta: input.meta,
-      details: { reason, requestedTargetId: input.targetId },
-    });
-    throw new AppError(code);
-  };
+  const refuse = (code: 'forbidden' | 'not_found', reason: string) =>
+    refuseStaffAction(deps, { type: 'sessions.ending_refused', at: now, actorId: actor.user.id, requestedTargetId: input.targetId, meta: input.meta }, code, reason);
   if (!actor.user.permissions.includes(CHANGE_USERS)) return refuse('forbidden', 'missing_permission');
   const target = await deps.db.selectFrom('users').select(['id', 'kind', 'status']).where('id', '=', input.targetId).executeTakeFirst();
   if (target === undefined) return refuse('not_found', 'no_such_user');

@@ -11,6 +11,7 @@ import type { CurrentSession } from '../auth/sessions.js';
 import type { Deps } from '../deps.js';
 import { enqueueNotification } from '../notifications/enqueue-notification.js';
 import { insertSet, prepareBackupCodes, revokeActiveSet } from '../twofactor/backup-codes/backup-code-sets.js';
+import { refuseStaffAction } from './refuse-staff-action.js';
 import { GENERATE_LOCKOUT_CODES, backupCodeGenerationRefusal, targetRefusal } from './can-generate-backup-codes.js';
 
 export async function generateBackupCodesForUser(
@@ -20,18 +21,8 @@ export async function generateBackupCodesForUser(
   const { actor } = input;
   if (actor.state !== 'active' || actor.surface !== 'admin') throw new AppError('unauthenticated');
   const now = deps.clock.now();
-  const refuse = async (code: 'forbidden' | 'not_found' | 'user_disabled', reason: string): Promise<never> => {
-    await recordAuditEvent(deps.db, {
-      type: 'backup_codes.generation_refused',
-      at: now,
-      actorId: actor.user.id,
-      targetId: code === 'not_found' ? null : input.targetId,
-      outcome: 'failure',
-      meta: input.meta,
-      details: { reason, requestedTargetId: input.targetId },
-    });
-    throw new AppError(code);
-  };
+  const refuse = (code: 'forbidden' | 'not_found' | 'user_disabled', reason: string) =>
+    refuseStaffAction(deps, { type: 'backup_codes.generation_refused', at: now, actorId: actor.user.id, requestedTargetId: input.targetId, meta: input.meta }, code, reason);
   if (!actor.user.permissions.includes(GENERATE_LOCKOUT_CODES)) return refuse('forbidden', 'missing_permission');
   const target = await deps.db
     .selectFrom('users')
