@@ -6,6 +6,7 @@
 import { type AuthenticationResponseJSON, verifyAuthenticationResponse } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../../../adapters/db/schema.js';
+import { isUuid } from '../../../shared/uuid.js';
 import type { RelyingParty } from './relying-party.js';
 import { challengeOf, takeWebAuthnChallenge } from './webauthn-challenges.js';
 
@@ -27,7 +28,7 @@ export async function matchPasskeyAssertion(
   input: { userId: string; factorId: string; now: Date; assertion: PasskeyAssertion },
 ): Promise<PasskeyMatch | null> {
   const { assertion } = input;
-  if (!/^[0-9a-f-]{36}$/i.test(input.factorId)) return null;
+  if (!isUuid(input.factorId)) return null;
   const factor = await db
     .selectFrom('factors')
     .select(['id', 'credential_id', 'public_key', 'sign_count'])
