@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { HttpContext } from './adapters/http/context.js';
 import { errorHandler, sendError } from './adapters/http/errors.js';
+import { validatorCompiler } from './adapters/http/validation.js';
+import { type RateLimitSetup, registerRateLimits } from './adapters/http/rate-limits.js';
 import { adminRoutes } from './adapters/http/routes/admin-routes.js';
 import { authRoutes } from './adapters/http/routes/auth-routes.js';
 import { healthRoutes } from './adapters/http/routes/health-routes.js';
@@ -18,16 +20,42 @@ export interface AppOptions {
   deps: Deps;
   publicUrl: string | null;
   logger: FastifyBaseLogger;
-  /** Honour X-Forwarded-* from these proxies (Fastify's trustProxy); off by default. */
-  trustProxy?: boolean | string | string[];
+  /**
+   * Honour X-Forwarded-* from these proxies, addresses or CIDRs (TRUST_PROXY); off by default.
+   * Never `true` nor a hop count: either would believe a client that writes the header itself.
+   */
+  trustProxy?: string[];
+  /** Per-address limits: productionRateLimits in this process unless told otherwise. */
+  rateLimit?: RateLimitSetup;
   /** The built web UI (dist/web); null serves the API alone. */
   webRoot?: string | null;
+  /** When slow clients are cut off; productionTimeouts unless a test needs them short. */
+  timeouts?: HttpTimeouts;
 }
+
+/** Cut-offs for clients that hold a connection open (slowloris, a body that never ends), in ms. */
+export interface HttpTimeouts {
+  /** The headers, from the request's first byte (Node's headersTimeout): browsers send them at once. */
+  headersInMs: number;
+  /** The whole request, headers and body (Fastify's requestTimeout): 408, then the socket is closed. */
+  requestInMs: number;
+  /**
+   * A socket with no traffic either way (Fastify's connectionTimeout), which also frees one whose
+   * client stopped reading; longer than Fastify's 72 s keep-alive, so an idle keep-alive
+   * connection is closed by that, as load balancers expect.
+   */
+  idleSocketInMs: number;
+  /** How often Node looks for requests past the first two (connectionsCheckingInterval); they are as exact as this. */
+  checkIntervalInMs: number;
+}
+
+export const productionTimeouts: HttpTimeouts = { headersInMs: 10_000, requestInMs: 30_000, idleSocketInMs: 120_000, checkIntervalInMs: 1_000 };
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const MAX_BODY_BYTES = 64 * 1024;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const timeouts = options.timeouts ?? productionTimeouts;
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: (request) => {
@@ -37,14 +65,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: options.trustProxy ?? false,
     routerOptions: { maxParamLength: 200 },
-    requestTimeout: 30_000,
+    // A URL the router cannot take (bad percent-encoding, an over-long parameter) is refused
+    // like any malformed request, with a catalogued error rather than Fastify's own body.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
+    requestTimeout: timeouts.requestInMs,
+    connectionTimeout: timeouts.idleSocketInMs,
+    http: { headersTimeout: timeouts.headersInMs, connectionsCheckingInterval: timeouts.checkIntervalInMs },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_request, reply) => sendError(reply, 'not_found'));
 
-  const context: HttpContext = { deps: options.deps, publicUrl: options.publicUrl };
+  const limits = await registerRateLimits(app, { deps: options.deps, publicUrl: options.publicUrl, setup: options.rateLimit ?? {} });
+  const context: HttpContext = { deps: options.deps, publicUrl: options.publicUrl, limits };
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -150,3 +150,31 @@ describe('loadConfig — notifications', () => {
     expect(refusal({ LATCHKEY_SUPPORT_CONTACT: 'x' }).message).toContain('LATCHKEY_SUPPORT_CONTACT');
   });
 });
+
+describe('loadConfig — rate limits behind proxies', () => {
+  it('keeps counters in the process and ignores X-Forwarded-For by default', () => {
+    const config = loadConfig({});
+    expect(config.redisUrl).toBeNull();
+    expect(config.trustProxy).toBeNull();
+  });
+
+  it('reads REDIS_URL and the proxies of TRUST_PROXY: addresses, CIDRs and proxy-addr names', () => {
+    const config = loadConfig({ REDIS_URL: 'rediss://:pw@cache.internal:6380/2', TRUST_PROXY: ' 10.0.0.0/8, 127.0.0.1,::1, fd00::/8 ,loopback' });
+    expect(config.redisUrl).toBe('rediss://:pw@cache.internal:6380/2');
+    expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback']);
+  });
+
+  it('refuses a TRUST_PROXY that would believe any client: true, a hop count, a name or a bad CIDR', () => {
+    for (const value of ['true', '1', '*', 'proxy.internal', '10.0.0.0/33', '10.0.0.1/8/8', ',']) {
+      const { message } = refusal({ TRUST_PROXY: value });
+      expect(message, value).toContain('TRUST_PROXY');
+      expect(message).toContain('X-Forwarded-For');
+    }
+  });
+
+  it('refuses a REDIS_URL that is not redis:// or rediss://, naming it without echoing its value', () => {
+    const { message } = refusal({ REDIS_URL: 'http://:hunter2@cache.internal:6379' });
+    expect(message).toContain('REDIS_URL');
+    expect(message).not.toContain('hunter2');
+  });
+});

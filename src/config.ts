@@ -1,11 +1,24 @@
 // Environment → typed, validated configuration. A bad value stops the start with a
 // message naming the variable (SPEC §8).
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' })
   .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
+
+/**
+ * A proxy named in TRUST_PROXY: an address, a CIDR, or one of proxy-addr's names for the
+ * loopback, link-local and private ranges.
+ */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
 
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -50,6 +63,17 @@ const environmentSchema = z.object({
   SMS_ENABLED: flag.default(true),
   SMS_MAX_PER_HOUR: z.coerce.number().int().min(1).max(100).default(5),
   LATCHKEY_SUPPORT_CONTACT: z.string().trim().min(3).max(200).default('call the number on the back of your card'),
+  // Per-address limits (issue #5): counters shared by every instance through Redis.
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL such as redis://cache.internal:6379' }).optional(),
+  // X-Forwarded-For is believed only from these proxies; `true` or a hop count would believe a
+  // client that writes the header itself, and so let it pick the address it is limited by.
+  TRUST_PROXY: z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+    .refine((entries) => entries.length > 0 && entries.every(isProxyAddress), {
+      message: 'must list the addresses or CIDRs of the proxies in front, comma-separated (e.g. 10.0.0.0/8,127.0.0.1); `true` or a hop count would trust any client\'s X-Forwarded-For',
+    })
+    .optional(),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -74,6 +98,10 @@ export interface Config {
   throttle: { maxSecondFactorFailures: number; lockoutInSeconds: number };
   /** SMS codes: offered and enrollable only when enabled; at most maxPerHour texts per account. */
   sms: { enabled: boolean; maxPerHour: number };
+  /** Where per-address rate-limit counters are shared between instances; null keeps them in the process. */
+  redisUrl: string | null;
+  /** The proxies whose X-Forwarded-For gives the client's address; null ignores the header. */
+  trustProxy: string[] | null;
   notifications: {
     email: { kind: 'smtp'; url: string; from: string } | { kind: 'log' };
     sms: { kind: 'webhook'; url: string } | { kind: 'log' };
@@ -135,6 +163,8 @@ export function loadConfig(environment: Environment = process.env): Config {
       lockoutInSeconds: env.SECOND_FACTOR_LOCKOUT_SECONDS,
     },
     sms: { enabled: env.SMS_ENABLED, maxPerHour: env.SMS_MAX_PER_HOUR },
+    redisUrl: env.REDIS_URL ?? null,
+    trustProxy: env.TRUST_PROXY ?? null,
     notifications: {
       email: env.SMTP_URL === undefined || env.MAIL_FROM === undefined ? { kind: 'log' } : { kind: 'smtp', url: env.SMTP_URL, from: env.MAIL_FROM },
       sms: env.SMS_WEBHOOK_URL === undefined ? { kind: 'log' } : { kind: 'webhook', url: env.SMS_WEBHOOK_URL },

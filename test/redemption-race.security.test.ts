@@ -8,7 +8,7 @@ import { buildApp } from '../src/app.js';
 import { backupCodeLookup } from '../src/modules/twofactor/backup-codes/code-hashing.js';
 import { normalizeBackupCode } from '../src/modules/twofactor/backup-codes/code-format.js';
 import { describeEachEngine } from '../src/testing/databases.js';
-import { Client, type Harness, type TestUser, addUser, signIn, startHarness } from '../src/testing/harness.js';
+import { Client, type Harness, type TestUser, addUser, generousRateLimits, signIn, startHarness } from '../src/testing/harness.js';
 import { createLogger } from '../src/shared/logger.js';
 
 const ATTEMPTS = 50;
@@ -94,7 +94,12 @@ describeEachEngine('redeeming one backup code concurrently', (engine) => {
     `${ATTEMPTS} concurrent redemptions spread over two app instances sharing the database: exactly one signs in`,
     async () => {
       const second = harness.database.openAnother();
-      const appB = await buildApp({ deps: { ...harness.deps, db: second.db }, publicUrl: null, logger: createLogger('silent') });
+      const appB = await buildApp({
+        deps: { ...harness.deps, db: second.db },
+        publicUrl: null,
+        logger: createLogger('silent'),
+        rateLimit: { limits: generousRateLimits },
+      });
       try {
         await appB.ready();
         // Each session is created and used on its own instance, alternating A, B, A, B…

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../app.js';
 import type { Engine } from '../adapters/db/database.js';
+import type { RateLimitSetup, RateLimits } from '../adapters/http/rate-limits.js';
 import type { Policy } from '../modules/deps.js';
 import type { Deps } from '../modules/deps.js';
 import { cliMeta } from '../modules/audit/record-audit-event.js';
@@ -27,6 +28,20 @@ export const defaultPolicy: Policy = {
   sms: { enabled: true, maxPerHour: 5 },
 };
 
+/**
+ * Real per-address limiters, loose enough for suites that sign in many times from the one
+ * address app.inject() comes from; rate-limit tests set tight ones.
+ */
+const LOOSE_LIMIT = { max: 1000, windowInSeconds: 60 };
+export const generousRateLimits: RateLimits = {
+  passwordAttempts: LOOSE_LIMIT,
+  passwordFailuresPerAddress: LOOSE_LIMIT,
+  passwordFailuresPerAccount: LOOSE_LIMIT,
+  codeAttempts: LOOSE_LIMIT,
+  signInCodeFailuresPerAddress: LOOSE_LIMIT,
+  textsPerAddress: LOOSE_LIMIT,
+};
+
 export interface Harness {
   database: TestDatabase;
   deps: Deps;
@@ -34,15 +49,24 @@ export interface Harness {
   app: FastifyInstance;
   /** Every log line the app wrote, as text. */
   logs: string[];
-  client(): Client;
+  /** A browser; `remoteAddress` is the socket address the app sees (127.0.0.1 by default). */
+  client(options?: { remoteAddress?: string }): Client;
   close(): Promise<void>;
 }
 
 export async function startHarness(
   engine: Engine,
-  options: { policy?: Partial<Policy>; secret?: string; webRoot?: string | null } = {},
+  options: {
+    policy?: Partial<Policy>;
+    secret?: string;
+    webRoot?: string | null;
+    postgresUrl?: string;
+    trustProxy?: string[];
+    /** Limits replace generousRateLimits one by one. */
+    rateLimit?: RateLimitSetup;
+  } = {},
 ): Promise<Harness> {
-  const database = await freshDatabase(engine);
+  const database = await freshDatabase(engine, options.postgresUrl);
   const clock = manualClock(new Date('2026-11-28T09:00:00Z'));
   const deps: Deps = {
     db: database.db,
@@ -59,7 +83,14 @@ export async function startHarness(
       callback();
     },
   });
-  const app = await buildApp({ deps, publicUrl: null, logger: createLogger('debug', sink), webRoot: options.webRoot ?? null });
+  const app = await buildApp({
+    deps,
+    publicUrl: null,
+    logger: createLogger('debug', sink),
+    webRoot: options.webRoot ?? null,
+    trustProxy: options.trustProxy,
+    rateLimit: { ...options.rateLimit, limits: { ...generousRateLimits, ...options.rateLimit?.limits } },
+  });
   await app.ready();
   return {
     database,
@@ -67,7 +98,7 @@ export async function startHarness(
     clock,
     app,
     logs,
-    client: () => new Client(app),
+    client: (clientOptions = {}) => new Client(app, clientOptions.remoteAddress),
     close: async () => {
       await app.close();
       await database.close();
@@ -77,7 +108,10 @@ export async function startHarness(
 
 export class Client {
   private readonly cookies = new Map<string, string>();
-  constructor(private readonly app: FastifyInstance) {}
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly remoteAddress?: string,
+  ) {}
 
   async request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
@@ -91,6 +125,7 @@ export class Client {
         ...headers,
       },
       ...(body === undefined ? {} : { payload: body as object }),
+      ...(this.remoteAddress === undefined ? {} : { remoteAddress: this.remoteAddress }),
     });
     const setCookie = response.headers['set-cookie'];
     for (const line of Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [setCookie]) {

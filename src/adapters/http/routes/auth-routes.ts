@@ -24,7 +24,7 @@ import { relyingPartyOf } from '../relying-party.js';
 import { isSecureRequest, requestMeta, requireSession } from '../request-context.js';
 
 export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Surface }> = async (app, { context, surface }) => {
-  const { deps, publicUrl } = context;
+  const { deps, publicUrl, limits } = context;
   const tags = [surface === 'admin' ? 'Admin Platform: signing in' : 'Digital Banking: signing in'];
   const cookie = (request: Parameters<typeof isSecureRequest>[0]) => {
     const secure = isSecureRequest(request, publicUrl);
@@ -32,7 +32,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: 
   };
 
   app.post('/login', {
-    schema: { tags, body: loginBodySchema, response: { 200: loginReplySchema, 401: errorBodySchema } },
+    ...limits.password(surface),
+    schema: { tags, body: loginBodySchema, response: { 200: loginReplySchema, 401: errorBodySchema, 429: errorBodySchema } },
   }, async (request, reply) => {
     const result = await signInWithPassword(deps, { surface, ...request.body, meta: requestMeta(request) });
     const { name, secure } = cookie(request);
@@ -45,6 +46,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: 
   const challengeRoutes: [string, SessionState][] = [['/login/challenge', 'pending'], ['/reauthenticate/challenge', 'active']];
   for (const [path, state] of challengeRoutes) {
     app.post(path, {
+      ...limits.texts('challenge'),
       schema: { tags, body: challengeBodySchema, response: { 200: passkeyChallengeReplySchema, 204: z.null(), 401: errorBodySchema, 404: errorBodySchema, 429: errorBodySchema } },
     }, async (request, reply) => {
       const session = await requireSession(deps, request, { surface, states: [state], publicUrl });
@@ -55,6 +57,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: 
   }
 
   app.post('/login/verify', {
+    ...limits.signInCode(surface),
     schema: { tags, body: verifyBodySchema, response: { 200: signedInReplySchema, 401: errorBodySchema, 429: errorBodySchema } },
   }, async (request, reply) => {
     const session = await requireSession(deps, request, { surface, states: ['pending'], publicUrl });
@@ -62,10 +65,12 @@ export const authRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: 
     const result = await completeSignIn(deps, { session, ...request.body, relyingParty, meta: requestMeta(request) });
     const { name, secure } = cookie(request);
     setSessionCookie(reply, name, result.token, secure);
+    limits.rememberDevice(request, reply, { surface, username: result.user.username });
     return { status: 'signed_in' as const, user: result.user };
   });
 
   app.post('/reauthenticate', {
+    ...limits.code(surface),
     schema: { tags, body: verifyBodySchema, response: { 204: z.null(), 401: errorBodySchema, 429: errorBodySchema } },
   }, async (request, reply) => {
     const session = await requireSession(deps, request, { surface, states: ['active'], publicUrl });

@@ -33,7 +33,7 @@ import { relyingPartyOf } from '../relying-party.js';
 import { twoFactorReply } from '../replies.js';
 
 export const meRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Surface }> = async (app, { context, surface }) => {
-  const { deps, publicUrl } = context;
+  const { deps, publicUrl, limits } = context;
   const tags = [surface === 'admin' ? 'Admin Platform: my settings' : 'Digital Banking: my settings'];
   const signedInOrEnrolling = { surface, states: ['active', 'enrollment'] as SessionState[], publicUrl };
 
@@ -67,6 +67,7 @@ export const meRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Su
   // SMS (SECURITY §2.5): the phone is texted a code (201), and becomes a factor once the code
   // comes back. 403 while SMS is switched off by policy; 429 past the hourly send limit.
   app.post('/me/two-factor/sms', {
+    ...limits.texts('phone'),
     schema: { tags, body: smsEnrollmentBodySchema, response: { 201: smsEnrollmentReplySchema, 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 429: errorBodySchema } },
   }, async (request, reply) => {
     const session = await requireSession(deps, request, signedInOrEnrolling);

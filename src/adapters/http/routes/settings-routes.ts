@@ -30,7 +30,7 @@ import { clearSessionCookie, sessionCookieName } from '../cookies.js';
 import { isSecureRequest, requestMeta, requireSession } from '../request-context.js';
 
 export const settingsRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surface: Surface }> = async (app, { context, surface }) => {
-  const { deps, publicUrl } = context;
+  const { deps, publicUrl, limits } = context;
   const tags = [surface === 'admin' ? 'Admin Platform: my settings' : 'Digital Banking: my settings'];
   const refusals = { 400: errorBodySchema, 401: errorBodySchema };
 
@@ -53,8 +53,9 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ context: HttpContext; surfa
   });
 
   app.post('/me/email/confirm', {
+    ...limits.code(surface),
     preValidation: signedIn,
-    schema: { tags, body: emailConfirmBodySchema, response: { 200: emailConfirmReplySchema, ...refusals } },
+    schema: { tags, body: emailConfirmBodySchema, response: { 200: emailConfirmReplySchema, 429: errorBodySchema, ...refusals } },
   }, async (request) => {
     const { email } = await confirmEmailChange(deps, { session: sessionOf(request), code: request.body.code, meta: requestMeta(request) });
     return { email, message: `Your email address is now ${email}.` };
