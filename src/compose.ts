@@ -2,11 +2,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Database, openDatabase } from './adapters/db/database.js';
 import { migrate } from './adapters/db/migrate.js';
+import { connectRateLimitStore } from './adapters/http/rate-limits.js';
 import { createNotificationTransport } from './adapters/notify/notification-transport.js';
 import type { Config } from './config.js';
+import { type AuditSealer, createAuditSealer } from './modules/audit/audit-sealer.js';
 import type { Deps } from './modules/deps.js';
 import { type NotificationWorker, createNotificationWorker } from './modules/notifications/notification-worker.js';
 import { systemClock } from './shared/clock.js';
@@ -17,6 +20,10 @@ export interface Composed {
   deps: Deps;
   /** Drains the notification outbox once started; the server starts it, the CLI leaves it be. */
   notifications: NotificationWorker;
+  /** Shares the per-address rate-limit counters between instances (REDIS_URL); never opened for the CLI. */
+  rateLimitStore: Redis | null;
+  /** Seals the audit log into its hash chain once started; the server starts it, the CLI leaves it be. */
+  auditSealer: AuditSealer;
 }
 
 export async function compose(config: Config, options: { holder: 'server' | 'cli'; logger: Logger }): Promise<Composed> {
@@ -55,6 +62,11 @@ export async function compose(config: Config, options: { holder: 'server' | 'cli
       notifier: notifications,
     },
     notifications,
+    rateLimitStore:
+      options.holder === 'server' && config.redisUrl !== null
+        ? connectRateLimitStore(config.redisUrl, options.logger.child({ component: 'rate-limit' }))
+        : null,
+    auditSealer: createAuditSealer({ db: database.db, keys, log: options.logger.child({ component: 'audit' }) }),
   };
 }
 

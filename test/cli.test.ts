@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
@@ -112,6 +113,42 @@ describeEachEngine('latchkey CLI', (engine) => {
     for (const username of ['helpdesk', 'admin', 'viewer', 'alice', 'bob']) expect(seeded.out).toContain(username);
     expect(seeded.out).toMatch(/otpauth:\/\/totp\/Latchkey:alice\?/);
     expect((await cli(['seed', '--demo'])).out).toContain('exist already');
+  });
+
+  it('audit seal, then audit verify: intact; after rows are edited and deleted behind the triggers, names both and exits 1', async () => {
+    const created = await cli(
+      ['user', 'create', '--kind', 'staff', '--username', 'hannah', '--email', 'hannah@bank.test', '--first-name', 'Hannah', '--last-name', 'Desk', '--grant', 'users.view', '--password-stdin'],
+      'a long and unusual passphrase\n',
+    );
+    expect(created.code).toBe(0);
+    expect((await cli(['grant', '--username', 'hannah', 'audit.view'])).code).toBe(0);
+    expect((await cli(['revoke', '--username', 'hannah', 'users.view'])).code).toBe(0);
+    expect((await cli(['grant', '--username', 'hannah', 'staff.manage'])).code).toBe(0);
+
+    // Verify only reads: it counts what is not sealed yet and leaves it so.
+    expect(await cli(['audit', 'verify'])).toEqual({ code: 0, out: `audit log intact: 0 events, chain head seq 0 hash ${'0'.repeat(64)}; 5 not sealed yet`, err: '' });
+    expect(await cli(['audit', 'seal'])).toEqual({ code: 0, out: 'Sealed 5 audit events.', err: '' });
+    const intact = await cli(['audit', 'verify']);
+    expect(intact.code).toBe(0);
+    expect(intact.out).toMatch(/^audit log intact: 5 events, chain head seq 5 hash [0-9a-f]{64}; 0 not sealed yet$/);
+
+    // As a database superuser would: triggers off, one row edited, another deleted.
+    await inspect(({ db }) =>
+      db.transaction().execute(async (trx) => {
+        await sql`ALTER TABLE audit_events DISABLE TRIGGER USER`.execute(trx);
+        await sql`UPDATE audit_events SET actor_id = gen_random_uuid() WHERE seq = 2`.execute(trx);
+        await sql`DELETE FROM audit_events WHERE seq = 4`.execute(trx);
+        await sql`ALTER TABLE audit_events ENABLE TRIGGER USER`.execute(trx);
+      }),
+    );
+    const tampered = await cli(['audit', 'verify']);
+    expect(tampered.code).toBe(1);
+    expect(tampered.out.split('\n')).toEqual([
+      'audit log TAMPERED: event seq 2 (id 2) was changed',
+      '  event seq 4 is missing (deleted), before event seq 5 (id 5)',
+      expect.stringMatching(/^2 problems in 4 sealed events, chain head seq 5 hash [0-9a-f]{64}; 0 not sealed yet$/),
+    ]);
+    expect((await cli(['audit', 'frobnicate'])).code).toBe(2);
   });
 
   if (engine === 'pglite') {

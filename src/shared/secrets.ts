@@ -24,7 +24,9 @@ export function constantTimeEqual(a: string, b: string): boolean {
 // (SECURITY §11): the outbox must never hold it in clear.
 // 'email-confirmation' keys the hash of the code that confirms a new email address (SPEC §4).
 // 'sms-code' keys the HMAC of an SMS one-time code (SECURITY §5.3).
-export type KeyPurpose = 'backup-code-lookup' | 'backup-code-pepper' | 'totp-seed-encryption' | 'notification-secret' | 'email-confirmation' | 'sms-code';
+// 'audit-chain' keys the hash chain that seals the audit log (SECURITY §13.3).
+// 'device-cookie' signs the cookie that exempts a known browser from address-wide limits (issue #5).
+export type KeyPurpose = 'backup-code-lookup' | 'backup-code-pepper' | 'totp-seed-encryption' | 'notification-secret' | 'email-confirmation' | 'sms-code' | 'audit-chain' | 'device-cookie';
 
 /** Keys for separate purposes, derived from the one server secret (RFC 5869 HKDF). */
 export interface ServerKeys {

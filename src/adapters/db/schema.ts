@@ -143,6 +143,19 @@ export interface AuditEventsTable {
   ip: string | null;
   user_agent: string | null;
   details: ColumnType<Record<string, unknown>, string, never>;
+  /**
+   * migrations/0007: set once by the sealer (modules/audit/seal-audit-events.ts), NULL until
+   * then. bigint: `pg` reads it as a string, PGlite as a number; select it cast to text.
+   */
+  seq: ColumnType<string | number | null, never, string>;
+  chain_hash: ColumnType<string | null, never, string>;
+}
+
+/** migrations/0007: the one row saying where the audit chain ends. */
+export interface AuditChainHeadTable {
+  id: ColumnType<boolean, never, never>;
+  last_seq: ColumnType<string | number, never, string>;
+  last_hash: ColumnType<string, never, string>;
 }
 
 export type NotificationChannel = 'email' | 'sms';
@@ -175,6 +188,7 @@ export interface Tables {
   backup_code_sets: BackupCodeSetsTable;
   backup_codes: BackupCodesTable;
   audit_events: AuditEventsTable;
+  audit_chain_head: AuditChainHeadTable;
   notifications: NotificationsTable;
   sms_codes: SmsCodesTable;
 }
