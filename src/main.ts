@@ -9,30 +9,60 @@ import { EmbeddedDatabaseInUseError } from './adapters/db/embedded-lock.js';
 import { formatDemoCredentials, seedDemo } from './modules/seed/seed-demo.js';
 import { createLogger } from './shared/logger.js';
 
+// Below Kubernetes' default grace period (30 s) before it kills the process.
+const SHUTDOWN_DEADLINE_MILLISECONDS = 20_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const { database, deps, notifications } = await compose(config, { holder: 'server', logger });
+  const { database, deps, notifications, auditSealer, rateLimitStore } = await compose(config, { holder: 'server', logger });
   const webRoot = builtWebRoot();
   if (webRoot === null) logger.warn('the web UI is not built (run `npm run build`); serving the API only');
-  const app = await buildApp({ deps, publicUrl: config.publicUrl, logger, webRoot });
+  const app = await buildApp({
+    deps,
+    publicUrl: config.publicUrl,
+    logger,
+    webRoot,
+    trustProxy: config.trustProxy ?? undefined,
+    rateLimit: { redis: rateLimitStore },
+  });
 
   let shuttingDown = false;
+  // A request in flight when the shutdown starts ends its connection with its reply: left
+  // open, an idle keep-alive connection would hold app.close() for the keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (shuttingDown) reply.header('connection', 'close');
+  });
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
+    // A request that never ends, or a database that no longer answers, must not hold the
+    // process until the orchestrator kills it: past the deadline it exits, saying so.
+    setTimeout(() => {
+      logger.error('shutdown deadline passed: exiting with work unfinished');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MILLISECONDS).unref();
     await app.close();
+    // No request counts any more: the counters' connection can go.
+    rateLimitStore?.disconnect();
     // After the requests (which may queue more), before the database: the round in flight ends.
     await notifications.stop();
+    await auditSealer.stop();
     await database.close();
+    logger.info('shut down cleanly');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  const shutdownFailed = (error: unknown) => {
+    logger.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'shutdown failed');
+    process.exit(1);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM').catch(shutdownFailed));
+  process.on('SIGINT', () => void shutdown('SIGINT').catch(shutdownFailed));
 
   const address = await app.listen({ port: config.port, host: config.host });
   notifications.start();
+  auditSealer.start();
   // Browsers accept passkeys for `localhost` but not for a bare IP address such as 127.0.0.1.
   const baseUrl = config.publicUrl ?? address.replace('//127.0.0.1:', '//localhost:');
   if (config.seedDemoUsers) printDemoUsers(await seedDemo(deps), config, baseUrl);

@@ -23,7 +23,8 @@ export interface TestDatabase extends Database {
   openAnother(): Database;
 }
 
-export async function freshDatabase(engine: Engine): Promise<TestDatabase> {
+/** `postgresUrl`: another server than TEST_DATABASE_URL, or the same with an application_name. */
+export async function freshDatabase(engine: Engine, postgresUrl = TEST_POSTGRES_URL): Promise<TestDatabase> {
   const schema = `t_${randomBytes(8).toString('hex')}`;
   if (engine === 'pglite') {
     const pglite = await (workerPglite ??= PGlite.create());
@@ -40,14 +41,14 @@ export async function freshDatabase(engine: Engine): Promise<TestDatabase> {
       },
     };
   }
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE SCHEMA ${schema}`);
   } finally {
     await admin.end();
   }
-  const connect = () => openPostgres({ connectionString: TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
+  const connect = () => openPostgres({ connectionString: postgresUrl, options: `-c search_path=${schema}` });
   const database = connect();
   await migrate(database.db);
   return {
@@ -56,7 +57,7 @@ export async function freshDatabase(engine: Engine): Promise<TestDatabase> {
     openAnother: connect,
     close: async () => {
       await database.close();
-      const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      const cleanup = new pg.Client({ connectionString: postgresUrl });
       await cleanup.connect();
       try {
         await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);

@@ -40,11 +40,26 @@ export async function openDatabase(config: Config['database'], options: OpenOpti
   }
 }
 
+// While the database is down or unreachable a request waits at most this long for a
+// connection, then is answered 503; TCP keep-alive finds a server that vanished silently.
+const CONNECT_TIMEOUT_MILLISECONDS = 5_000;
+const KEEP_ALIVE_INITIAL_DELAY_MILLISECONDS = 10_000;
+
 export function openPostgres(poolConfig: pg.PoolConfig, options: Omit<OpenOptions, 'holder'> = {}): Database {
-  const pool = new pg.Pool({ max: options.maxConnections ?? 10, ...poolConfig });
-  // An idle client that loses its server must not crash the process; the next query fails
-  // and is answered 503.
-  pool.on('error', (error) => options.onPoolError?.(error));
+  const pool = new pg.Pool({
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MILLISECONDS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEP_ALIVE_INITIAL_DELAY_MILLISECONDS,
+    ...poolConfig,
+  });
+  // A client whose server goes away emits 'error' — idle in the pool, or checked out between
+  // two queries of a transaction (a restart, pg_terminate_backend). Unheard, that error would
+  // end the process; heard, the query in progress fails (answered 503) and the pool drops
+  // the client, connecting afresh once the server is back.
+  pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
+  // The pool re-emits an idle client's error, already heard above.
+  pool.on('error', () => undefined);
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
 }

@@ -10,7 +10,14 @@ export function sendError(reply: FastifyReply, code: ErrorCode, options: { messa
   return reply.code(errorCatalogue[code].status).send(body);
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+// The database is down, restarting, unreachable or out of connections: 503 and Retry-After,
+// never a 500. Codes of the socket, of the DNS, and PostgreSQL's SQLSTATEs: 57P01
+// admin_shutdown (pg_terminate_backend, a fast stop), 57P02 crash_shutdown, 57P03
+// cannot_connect_now (starting up), 53300 too_many_connections, class 08 connection exceptions.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '53300',
+]);
 
 function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -39,7 +46,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return sendError(reply, 'validation_failed', { message: 'The request is malformed.' });
   }
   if (isDatabaseUnavailable(error)) {
-    request.log.warn({ err: { code: (error as { code?: unknown }).code, message: error.message } }, 'database unavailable');
+    // Not under `code`: the logger redacts every field of that name.
+    request.log.warn({ databaseError: { errorCode: (error as { code?: unknown }).code, message: error.message } }, 'database unavailable');
     reply.header('retry-after', '5');
     return sendError(reply, 'service_unavailable');
   }

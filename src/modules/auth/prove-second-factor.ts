@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Db } from '../../adapters/db/database.js';
 import type { Tables } from '../../adapters/db/schema.js';
 import { AppError } from '../../shared/app-error.js';
+import { isUuid } from '../../shared/uuid.js';
 import { type ServerKeys, decrypt } from '../../shared/secrets.js';
 import { type AuditEventType, type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.js';
 import { backupCodeLookup, verifyBackupCodeHash } from '../twofactor/backup-codes/code-hashing.js';
@@ -73,6 +74,10 @@ export async function proveSecondFactor<T>(
   const { match, factorType } = await findMatch(deps, input);
   if (match !== null) {
     const outcome = await db.transaction().execute(async (trx) => {
+      // The user's row first, as every transaction that replaces a set does: taken after
+      // the set (FOR SHARE below, then the counter reset) it deadlocked with a generation
+      // holding the row and waiting for the set.
+      await trx.selectFrom('users').select('id').where('id', '=', input.userId).forUpdate().execute();
       const consumed = await consume(trx, match, input.now);
       if (consumed === null) return { ok: false as const };
       await resetSecondFactorAttempts(trx, input.userId);
@@ -121,7 +126,7 @@ async function findMatch(
 ): Promise<{ match: Match | null; factorType: Proof['factorType'] }> {
   if (input.assertion !== undefined) return { match: await matchPasskeyAssertion(deps.db, { ...input, assertion: input.assertion }), factorType: 'webauthn' };
   if (input.factorId === BACKUP_CODES_FACTOR_ID) return { match: await findBackupCodeMatch(deps, input), factorType: 'backup_codes' };
-  if (!/^[0-9a-f-]{36}$/i.test(input.factorId)) return { match: null, factorType: 'totp' };
+  if (!isUuid(input.factorId)) return { match: null, factorType: 'totp' };
   const factor = await deps.db
     .selectFrom('factors')
     .select(['id', 'type', 'secret_ciphertext'])
