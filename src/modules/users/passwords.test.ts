@@ -1,7 +1,7 @@
 // Password storage (SECURITY.md §1.4, §1.7): argon2id at m=19 MiB, t=2, p=1; no truncation;
 // an unknown user costs a hash and answers false.
 import { describe, expect, it } from 'vitest';
-import { PASSWORD_HASH_OPTIONS, hashPassword, verifyPassword } from './passwords.js';
+import { DUMMY_PASSWORD_HASH, PASSWORD_HASH_OPTIONS, hashPassword, verifyPassword } from './passwords.js';
 
 const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
@@ -37,6 +37,15 @@ describe('verifyPassword', () => {
   it('answers false for an unknown user (a null hash), for any password', async () => {
     expect(await verifyPassword(null, 'correct horse battery staple')).toBe(false);
     expect(await verifyPassword(null, 'latchkey-dummy-password-for-timing')).toBe(false);
+  });
+
+  it('checks an unknown user against a dummy hash of a fresh hash’s parameters, salt and digest lengths', async () => {
+    const shape = (phc: string) => {
+      const [, memory, time, parallelism, salt, digest] = PHC.exec(phc) ?? [];
+      return { memory, time, parallelism, saltBytes: Buffer.from(salt ?? '', 'base64').length, digestBytes: Buffer.from(digest ?? '', 'base64').length };
+    };
+    expect(shape(DUMMY_PASSWORD_HASH)).toEqual(shape(await hashPassword('correct horse battery staple')));
+    expect(shape(DUMMY_PASSWORD_HASH).digestBytes).toBe(32);
   });
 
   it('answers false, not an exception, for a malformed stored hash', async () => {
