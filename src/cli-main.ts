@@ -12,6 +12,7 @@ runCli(process.argv.slice(2), process.env, {
   stdin: readStdin,
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  ...(process.stderr.isTTY ? { status: (line: string) => process.stderr.write(`\r\x1b[2K${line}`) } : {}),
 }).then(
   (code) => process.exit(code),
   (error: unknown) => {
