@@ -26,7 +26,7 @@ describeEachEngine('failing safely', (engine) => {
     const app = await buildApp({ deps: harness.deps, publicUrl: null, logger: createLogger('info', sink) });
     // A route that fails the way a bug would, with internals in its message.
     app.get('/api/broken', async () => {
-      throw new Error('relation "secret_table" does not exist at /srv/latchkey/dist/x.js:12');
+      throw Object.assign(new Error('relation "secret_table" does not exist at /srv/latchkey/dist/x.js:12'), { code: '42P01' });
     });
     await app.ready();
     try {
@@ -34,9 +34,10 @@ describeEachEngine('failing safely', (engine) => {
       expect(reply.statusCode).toBe(500);
       expect(reply.json()).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });
       expect(reply.body).not.toMatch(/secret_table|\/srv\/|\.js:|stack/i);
-      const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string; err?: { message: string; stack: string } });
+      const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string; errorCode?: string; err?: { message: string; stack: string } });
       const record = logged.find((line) => line.msg === 'unhandled error');
       expect(record?.level).toBe(50);
+      expect(record?.errorCode).toBe('42P01');
       expect(record?.err?.message).toContain('secret_table');
       expect(record?.err?.stack).toContain('error-handling.test.ts');
     } finally {

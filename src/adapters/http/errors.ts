@@ -51,6 +51,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     reply.header('retry-after', '5');
     return sendError(reply, 'service_unavailable');
   }
-  request.log.error({ err: error }, 'unhandled error');
+  // The error's own `code` (a SQLSTATE, a Node error code) is redacted inside `err` with every
+  // field of that name, and operators need it: it goes beside.
+  request.log.error({ err: error, errorCode: (error as { code?: unknown }).code }, 'unhandled error');
   return sendError(reply, 'internal_error');
 }
