@@ -1,60 +1,24 @@
 // The `latchkey` command line (SPEC §8) on both engines, run in-process through runCli.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
-import { openDatabase, type Database } from '../src/adapters/db/database.js';
 import { lockEmbeddedDatabase } from '../src/adapters/db/embedded-lock.js';
-import { loadConfig } from '../src/config.js';
-import { TEST_POSTGRES_URL, describeEachEngine } from '../src/testing/databases.js';
+import { describeEachEngine } from '../src/testing/databases.js';
+import { type ProcessEnvironment, freshProcessEnvironment, runCliCapturing } from '../src/testing/process-environment.js';
 import { effectivePermissionsOf } from '../src/modules/users/users-repository.js';
 
 describeEachEngine('latchkey CLI', (engine) => {
+  let setup: ProcessEnvironment;
   let environment: Record<string, string>;
-  let cleanup: () => Promise<void>;
+  let inspect: ProcessEnvironment['inspect'];
 
   beforeEach(async () => {
-    if (engine === 'pglite') {
-      const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
-      environment = { LATCHKEY_DATA_DIR: dataDir, LATCHKEY_LOG_LEVEL: 'silent' };
-      cleanup = async () => rmSync(dataDir, { recursive: true, force: true });
-    } else {
-      const schema = `cli_${Math.random().toString(36).slice(2, 10)}`;
-      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      await admin.end();
-      const url = new URL(TEST_POSTGRES_URL);
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      environment = { DATABASE_URL: url.toString(), LATCHKEY_SECRET: 'cli-test-secret-0123456789-0123456789', LATCHKEY_LOG_LEVEL: 'silent' };
-      cleanup = async () => {
-        const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA ${schema} CASCADE`);
-        await client.end();
-      };
-    }
+    setup = await freshProcessEnvironment(engine, { name: 'cli', logLevel: 'silent' });
+    ({ environment, inspect } = setup);
   });
-  afterEach(async () => cleanup());
+  afterEach(async () => setup.cleanup());
 
-  async function cli(args: string[], stdin = '') {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(args, environment, { stdin: async () => stdin, out: (text) => out.push(text), err: (text) => err.push(text) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
-
-  async function inspect<T>(read: (database: Database) => Promise<T>): Promise<T> {
-    const database = await openDatabase(loadConfig(environment).database, { holder: 'cli' });
-    try {
-      return await read(database);
-    } finally {
-      await database.close();
-    }
-  }
+  const cli = (args: string[], stdin = '') => runCliCapturing(environment, args, { stdin });
 
   it('creates staff, grants, revokes, makes and assigns roles; permissions are the union', async () => {
     expect((await cli(['migrate'])).code).toBe(0);

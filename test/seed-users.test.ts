@@ -1,65 +1,31 @@
 // `latchkey seed --users N` (issue #6) and the admin search over what it makes, on both
 // engines: the promised shares, the credentials file, sign-in with the shared secrets, and
 // keyset paging that shows every matching user exactly once, in order.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../src/adapters/db/database.js';
-import { runCli } from '../src/cli.js';
-import { loadConfig } from '../src/config.js';
 import { searchUsers } from '../src/modules/admin/search-users.js';
 import { type BulkSeedResult, seedUsers } from '../src/modules/seed/seed-users.js';
 import { totpCodeAt } from '../src/modules/twofactor/totp/totp.js';
-import { TEST_POSTGRES_URL, describeEachEngine } from '../src/testing/databases.js';
+import type { Database } from '../src/adapters/db/database.js';
+import { describeEachEngine } from '../src/testing/databases.js';
 import { type Harness, type TestUser, addUser, signIn, startHarness } from '../src/testing/harness.js';
+import { type ProcessEnvironment, freshProcessEnvironment, runCliCapturing } from '../src/testing/process-environment.js';
 
 describeEachEngine('latchkey seed --users', (engine) => {
+  let setup: ProcessEnvironment;
   let environment: Record<string, string>;
   let folder: string;
-  let cleanup: () => Promise<void>;
+  let inspect: ProcessEnvironment['inspect'];
 
   beforeEach(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'latchkey-seed-users-'));
-    if (engine === 'pglite') {
-      environment = { LATCHKEY_DATA_DIR: join(folder, 'data'), LATCHKEY_LOG_LEVEL: 'silent' };
-      cleanup = async () => rmSync(folder, { recursive: true, force: true });
-    } else {
-      const schema = `seed_${Math.random().toString(36).slice(2, 10)}`;
-      await withPostgres((client) => client.query(`CREATE SCHEMA ${schema}`));
-      const url = new URL(TEST_POSTGRES_URL);
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      environment = { DATABASE_URL: url.toString(), LATCHKEY_SECRET: 'seed-users-test-secret-0123456789', LATCHKEY_LOG_LEVEL: 'silent' };
-      cleanup = async () => {
-        await withPostgres((client) => client.query(`DROP SCHEMA ${schema} CASCADE`));
-        rmSync(folder, { recursive: true, force: true });
-      };
-    }
+    setup = await freshProcessEnvironment(engine, { name: 'seed-users', logLevel: 'silent' });
+    ({ environment, folder, inspect } = setup);
   });
-  afterEach(async () => cleanup());
+  afterEach(async () => setup.cleanup());
 
-  async function cli(args: string[], extra: { status?: string[]; environment?: Record<string, string> } = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const status = extra.status;
-    const code = await runCli(args, { ...environment, ...extra.environment }, {
-      stdin: async () => '',
-      out: (text) => out.push(text),
-      err: (text) => err.push(text),
-      ...(status === undefined ? {} : { status: (line: string) => status.push(line) }),
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
-
-  async function inspect<T>(read: (database: Database) => Promise<T>): Promise<T> {
-    const database = await openDatabase(loadConfig(environment).database, { holder: 'cli' });
-    try {
-      return await read(database);
-    } finally {
-      await database.close();
-    }
-  }
+  const cli = (args: string[], extra: { status?: string[]; environment?: Record<string, string> } = {}) =>
+    runCliCapturing({ ...environment, ...extra.environment }, args, extra.status === undefined ? {} : { status: extra.status });
 
   it('creates the users with the promised shares, prints the password once and keeps the rest in an owner-only file', async () => {
     const codesOut = join(folder, 'bulk.json');
@@ -200,16 +166,6 @@ describeEachEngine('bulk users over HTTP and in the admin search', (engine) => {
     expect(everyone.filter((user) => user.first_name.toLowerCase().startsWith('ma')).length).toBeGreaterThan(20);
   });
 });
-
-async function withPostgres(work: (client: pg.Client) => Promise<unknown>): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function countsOf(db: Database['db']) {
   const count = async (table: 'users' | 'user_permissions' | 'factors' | 'backup_code_sets' | 'backup_codes') =>

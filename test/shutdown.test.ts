@@ -2,18 +2,15 @@
 // engines: SIGTERM while sign-ins are being hashed lets every one of them finish with its
 // normal reply and its audit row, refuses new connections, closes the database and exits 0
 // within seconds, saying so; the embedded database then opens again at once.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { type ClientRequest, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../src/adapters/db/database.js';
 import { runCli } from '../src/cli.js';
-import { loadConfig } from '../src/config.js';
 import { TEST_POSTGRES_URL, describeEachEngine } from '../src/testing/databases.js';
+import { type ProcessEnvironment, freshProcessEnvironment } from '../src/testing/process-environment.js';
 import { type ServerProcess, logLines, startServerProcess } from '../src/testing/server-process.js';
 
 // Enough argon2 hashes that some are still running when the signal comes.
@@ -64,48 +61,21 @@ function connectionRefused(port: number): Promise<boolean> {
 }
 
 describeEachEngine('graceful shutdown of the server', (engine) => {
+  let setup: ProcessEnvironment;
   let environment: Record<string, string>;
-  let cleanup: () => Promise<void>;
+  let inspect: ProcessEnvironment['inspect'];
   let server: ServerProcess | null = null;
 
   beforeEach(async () => {
-    if (engine === 'pglite') {
-      const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-shutdown-'));
-      environment = { LATCHKEY_DATA_DIR: dataDir };
-      cleanup = async () => rmSync(dataDir, { recursive: true, force: true });
-      return;
-    }
-    const schema = `shutdown_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const url = new URL(TEST_POSTGRES_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    url.searchParams.set('application_name', schema);
-    environment = { DATABASE_URL: url.toString(), LATCHKEY_SECRET: 'shutdown-test-secret-0123456789-0123456789' };
-    cleanup = async () => {
-      const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA ${schema} CASCADE`);
-      await client.end();
-    };
+    setup = await freshProcessEnvironment(engine, { name: 'shutdown' });
+    ({ environment, inspect } = setup);
   });
   afterEach(async () => {
     server?.child.kill('SIGKILL');
     await server?.exited;
     server = null;
-    await cleanup();
+    await setup.cleanup();
   });
-
-  async function inspect<T>(read: (database: Database) => Promise<T>): Promise<T> {
-    const database = await openDatabase(loadConfig(environment).database, { holder: 'cli' });
-    try {
-      return await read(database);
-    } finally {
-      await database.close();
-    }
-  }
 
   it('finishes the sign-ins in flight, refuses new connections, closes the database and exits 0', async () => {
     const running = await startServerProcess({ ...environment, LATCHKEY_DEMO: 'true' });
