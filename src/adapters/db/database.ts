@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../../config.js';
 import { lockEmbeddedDatabase } from './embedded-lock.js';
+import { nameStatements } from './named-statements.js';
 import { pgliteDialect } from './pglite-dialect.js';
 import type { Tables } from './schema.js';
 
@@ -57,7 +58,10 @@ export function openPostgres(poolConfig: pg.PoolConfig, options: Omit<OpenOption
   // two queries of a transaction (a restart, pg_terminate_backend). Unheard, that error would
   // end the process; heard, the query in progress fails (answered 503) and the pool drops
   // the client, connecting afresh once the server is back.
-  pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onPoolError?.(error));
+    nameStatements(client);
+  });
   // The pool re-emits an idle client's error, already heard above.
   pool.on('error', () => undefined);
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
