@@ -5,6 +5,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { lockEmbeddedDatabase } from '../src/adapters/db/embedded-lock.js';
 import { describeEachEngine } from '../src/testing/databases.js';
 import { type ProcessEnvironment, freshProcessEnvironment, runCliCapturing } from '../src/testing/process-environment.js';
+import { verifyPassword } from '../src/modules/users/passwords.js';
 import { effectivePermissionsOf } from '../src/modules/users/users-repository.js';
 
 describeEachEngine('latchkey CLI', (engine) => {
@@ -76,6 +77,24 @@ describeEachEngine('latchkey CLI', (engine) => {
     expect(seeded.code).toBe(0);
     for (const username of ['helpdesk', 'admin', 'viewer', 'alice', 'bob']) expect(seeded.out).toContain(username);
     expect(seeded.out).toMatch(/otpauth:\/\/totp\/Latchkey:alice\?/);
+    expect((await cli(['seed', '--demo'])).out).toContain('exist already');
+  });
+
+  it('starts a demo seeding that was cut short over again, rather than failing at every later start', async () => {
+    // What a first start stopped half-way leaves: the role and the first demo user.
+    expect((await cli(['role', 'create', 'Help desk', 'users.generate_lockout_codes', 'users.view', 'audit.view'])).code).toBe(0);
+    const first = await cli(
+      ['user', 'create', '--kind', 'staff', '--username', 'helpdesk', '--email', 'helpdesk@demo.latchkey.test', '--first-name', 'Hannah', '--last-name', 'Desk', '--password-stdin'],
+      'a long and unusual passphrase\n',
+    );
+    expect(first.code).toBe(0);
+    const seeded = await cli(['seed', '--demo']);
+    expect(seeded).toMatchObject({ code: 0, err: '' });
+    for (const username of ['helpdesk', 'admin', 'viewer', 'alice', 'bob']) expect(seeded.out).toContain(username);
+    // The printed password is the one that signs in: the half-made helpdesk was made afresh.
+    const helpdeskPassword = /helpdesk .*\n\s+password: (\S+)/.exec(seeded.out)?.[1];
+    const helpdesk = await inspect(({ db }) => db.selectFrom('users').select('password_hash').where('username', '=', 'helpdesk').executeTakeFirstOrThrow());
+    expect(await verifyPassword(helpdesk.password_hash, helpdeskPassword ?? '')).toBe(true);
     expect((await cli(['seed', '--demo'])).out).toContain('exist already');
   });
 

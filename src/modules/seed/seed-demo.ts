@@ -9,7 +9,6 @@ import { assignRole, createRole } from '../permissions/roles.js';
 import { TOTP_FACTOR_LABEL } from '../twofactor/totp/enroll-totp.js';
 import { generateTotpSecret, totpUri } from '../twofactor/totp/totp.js';
 import { createUser } from '../users/create-user.js';
-import { findUserByUsername } from '../users/users-repository.js';
 import { encrypt } from '../../shared/secrets.js';
 
 export interface DemoCredential {
@@ -31,10 +30,21 @@ const demoUsers = [
   { username: 'bob', kind: 'customer', isAdmin: false, firstName: 'Bob', lastName: "O'Neil", description: 'customer', role: null, grants: [] },
 ] as const;
 
-/** Creates the demo users unless they exist; returns their credentials when it created them. */
+const DEMO_EMAIL_DOMAIN = 'demo.latchkey.test';
+
+/**
+ * Creates the demo users unless they exist; returns their credentials when it created them.
+ * A first seeding cut short (the process stopped half-way) is started over: the demo users it
+ * made are removed, since their passwords were never shown, and the role is kept.
+ */
 export async function seedDemo(deps: Deps): Promise<DemoCredential[] | null> {
-  if ((await findUserByUsername(deps.db, 'helpdesk')) !== null) return null;
-  await createRole(deps, { name: HELP_DESK_ROLE, codenames: ['users.generate_lockout_codes', 'users.view', 'audit.view'], actorId: null, meta: cliMeta });
+  const made = await deps.db.selectFrom('users').select('username').where('email', 'like', `%@${DEMO_EMAIL_DOMAIN}`).execute();
+  if (made.length === demoUsers.length) return null;
+  if (made.length > 0) await deps.db.deleteFrom('users').where('email', 'like', `%@${DEMO_EMAIL_DOMAIN}`).execute();
+  const role = await deps.db.selectFrom('roles').select('id').where('name', '=', HELP_DESK_ROLE).executeTakeFirst();
+  if (role === undefined) {
+    await createRole(deps, { name: HELP_DESK_ROLE, codenames: ['users.generate_lockout_codes', 'users.view', 'audit.view'], actorId: null, meta: cliMeta });
+  }
   const credentials: DemoCredential[] = [];
   for (const demo of demoUsers) {
     const password = `demo-${randomBytes(9).toString('base64url')}`;
@@ -43,7 +53,7 @@ export async function seedDemo(deps: Deps): Promise<DemoCredential[] | null> {
       {
         kind: demo.kind,
         username: demo.username,
-        email: `${demo.username}@demo.latchkey.test`,
+        email: `${demo.username}@${DEMO_EMAIL_DOMAIN}`,
         firstName: demo.firstName,
         lastName: demo.lastName,
         isAdmin: demo.isAdmin,
