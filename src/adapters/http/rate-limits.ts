@@ -26,6 +26,7 @@ import { findSession } from '../../modules/auth/sessions.js';
 import type { Deps } from '../../modules/deps.js';
 import { AppError } from '../../shared/app-error.js';
 import { sha256Hex } from '../../shared/secrets.js';
+import { isUuid } from '../../shared/uuid.js';
 import type { Surface } from '../db/schema.js';
 import { readCookie, sessionCookieName } from './cookies.js';
 import { knownDeviceOf, setDeviceCookie } from './device-cookies.js';
@@ -122,7 +123,6 @@ interface Counter {
 const REDIS_NAMESPACE = 'latchkey:rl:';
 // Keys kept per counter in this process; past it the least recently used are dropped.
 const LOCAL_KEYS_PER_COUNTER = 10_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function registerRateLimits(
   app: FastifyInstance,
@@ -185,7 +185,7 @@ export async function registerRateLimits(
   };
 
   const isSmsFactor = async (factorId: string): Promise<boolean> => {
-    if (!UUID.test(factorId)) return false;
+    if (!isUuid(factorId)) return false;
     const factor = await deps.db.selectFrom('factors').select('type').where('id', '=', factorId).executeTakeFirst();
     return factor?.type === 'sms';
   };
