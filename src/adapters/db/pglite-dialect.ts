@@ -19,6 +19,8 @@ export interface PGliteDialectOptions {
   searchPath?: string;
 }
 
+const WRITE_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+
 // Which search_path each PGlite currently has, shared by every dialect lent that instance.
 const currentSearchPath = new WeakMap<PGlite, string>();
 
@@ -38,11 +40,12 @@ function createDriver({ pglite, searchPath }: PGliteDialectOptions): Driver {
       // several statements (migrations) and answers with the last statement's result.
       const result =
         query.parameters.length === 0
-          ? ((await pglite.exec(query.sql)).at(-1) ?? { rows: [], affectedRows: 0 })
+          ? ((await pglite.exec(query.sql)).at(-1) ?? { rows: [], fields: [] })
           : await pglite.query<R>(query.sql, query.parameters as unknown[]);
-      const isWrite = /^\s*(insert|update|delete|merge)\b/i.test(query.sql);
-      return isWrite
-        ? { rows: result.rows as R[], numAffectedRows: BigInt(result.affectedRows ?? 0) }
+      // As Kysely's own PostgreSQL driver: the command tag says whether rows were written
+      // (a statement may open with WITH), and its count is this statement's alone.
+      return WRITE_COMMANDS.has(result.command ?? '')
+        ? { rows: result.rows as R[], numAffectedRows: BigInt(result.rowCount ?? 0) }
         : { rows: result.rows as R[] };
     },
     async *streamQuery(): AsyncIterableIterator<QueryResult<never>> {

@@ -1,6 +1,6 @@
 // Every audit row is written through here, inside the transaction of the change it
 // records. `details` never holds a code, password or token: callers pass counts and ids.
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import type { AuditEventType } from '../../../contract/audit.js';
 import type { Tables } from '../../adapters/db/schema.js';
 
@@ -23,19 +23,33 @@ export interface AuditEvent {
 }
 
 export async function recordAuditEvent(db: Kysely<Tables>, event: AuditEvent): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      type: event.type,
-      at: event.at,
-      actor_id: event.actorId,
-      target_id: event.targetId,
-      outcome: event.outcome,
-      ip: event.meta.ip,
-      user_agent: event.meta.userAgent,
-      details: JSON.stringify(event.details ?? {}),
-    })
-    .execute();
+  await db.insertInto('audit_events').values(auditRow(event)).execute();
+}
+
+/**
+ * The audit row written by the same statement as the change it records: a data-modifying
+ * `WITH` in front of the write that follows (`withAuditEvent(trx, event).updateTable(…)`).
+ * PostgreSQL runs it exactly once whatever the main statement reads, so the two commit
+ * together as in one transaction — one round trip to the database instead of two, or four
+ * with BEGIN and COMMIT, on the paths every sign-in takes. The row is written even when the
+ * write changes nothing: where it may, run both in a transaction that then rolls back.
+ */
+export function withAuditEvent(db: Kysely<Tables>, event: AuditEvent): QueryCreator<Tables> {
+  // Typed as the plain creator: nothing reads `audit_event`, so callers need not know it exists.
+  return db.with('audit_event', (cte) => cte.insertInto('audit_events').values(auditRow(event))) as unknown as QueryCreator<Tables>;
+}
+
+function auditRow(event: AuditEvent) {
+  return {
+    type: event.type,
+    at: event.at,
+    actor_id: event.actorId,
+    target_id: event.targetId,
+    outcome: event.outcome,
+    ip: event.meta.ip,
+    user_agent: event.meta.userAgent,
+    details: JSON.stringify(event.details ?? {}),
+  };
 }
 
 export const cliMeta: RequestMeta = { ip: null, userAgent: 'latchkey-cli' };

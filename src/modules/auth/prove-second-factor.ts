@@ -1,8 +1,8 @@
-// The one path by which any second factor is checked, for sign-in and for step-up:
-// throttle check → spend an attempt → verify (at most one slow hash) → consume the code
-// with a conditional UPDATE in the caller's transaction → reset the counter. The user's
-// notices (a backup code used; password right but second factor wrong) are queued in the
-// same transactions as the audit rows, and sent after commit.
+// The one path by which any second factor is checked, for sign-in and for step-up, in one
+// transaction: spend an attempt (the throttle) → verify (at most one slow hash) → consume the
+// code with a conditional UPDATE → reset the counter and let the caller finish (onSuccess),
+// or record the failure. The user's notices (a backup code used; password right but second
+// factor wrong) are queued in the same transaction as the audit rows, and sent after commit.
 // A passkey's signed assertion takes the same path (twofactor/passkeys/passkey-assertions.ts),
 // and so does an SMS code (twofactor/sms/sms-codes.ts): the latest unexpired, unused code of
 // the factor, sent for this session, matched by its HMAC and consumed by a conditional UPDATE.
@@ -12,7 +12,7 @@ import type { Tables } from '../../adapters/db/schema.js';
 import { AppError } from '../../shared/app-error.js';
 import { isUuid } from '../../shared/uuid.js';
 import { type ServerKeys, decrypt } from '../../shared/secrets.js';
-import { type AuditEventType, type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.js';
+import { type AuditEvent, type AuditEventType, type RequestMeta, recordAuditEvent, withAuditEvent } from '../audit/record-audit-event.js';
 import { backupCodeLookup, verifyBackupCodeHash } from '../twofactor/backup-codes/code-hashing.js';
 import { normalizeBackupCode } from '../twofactor/backup-codes/code-format.js';
 import { type PasskeyAssertion, type PasskeyMatch, consumePasskeyMatch, matchPasskeyAssertion } from '../twofactor/passkeys/passkey-assertions.js';
@@ -64,61 +64,58 @@ export async function proveSecondFactor<T>(
   },
   onSuccess: (trx: Kysely<Tables>, proof: Proof) => Promise<T>,
 ): Promise<T> {
-  const { db } = deps;
-  const attempt = await spendSecondFactorAttempt(db, { userId: input.userId, now: input.now, policy: deps.throttle });
-  if (!attempt.allowed) {
-    await audit(db, 'second_factor.refused_locked', input, { retryAfterSeconds: attempt.retryAfterSeconds });
-    throw new AppError('too_many_attempts', { retryAfterSeconds: attempt.retryAfterSeconds });
-  }
-
-  const { match, factorType } = await findMatch(deps, input);
-  if (match !== null) {
-    const outcome = await db.transaction().execute(async (trx) => {
-      // The user's row first, as every transaction that replaces a set does: taken after
-      // the set (FOR SHARE below, then the counter reset) it deadlocked with a generation
-      // holding the row and waiting for the set.
-      await trx.selectFrom('users').select('id').where('id', '=', input.userId).forUpdate().execute();
-      const consumed = await consume(trx, match, input.now);
-      if (consumed === null) return { ok: false as const };
-      await resetSecondFactorAttempts(trx, input.userId);
+  // One transaction from the spent attempt to the answer's consequences, so one commit per
+  // attempt. Spending the attempt takes the user's row lock first — as every transaction
+  // that replaces a set does, so the two never deadlock — and holds it to the end: attempts
+  // on one account are checked one after the other, each against the count the previous one
+  // committed. Nothing is answered before the commit, so a rolled-back attempt told no one
+  // anything.
+  const outcome = await deps.db.transaction().execute(async (trx): Promise<Outcome<T>> => {
+    const attempt = await spendSecondFactorAttempt(trx, { userId: input.userId, now: input.now, policy: deps.throttle });
+    if (!attempt.allowed) {
+      await audit(trx, 'second_factor.refused_locked', input, { retryAfterSeconds: attempt.retryAfterSeconds });
+      return { kind: 'locked', retryAfterSeconds: attempt.retryAfterSeconds };
+    }
+    const { match, factorType } = await findMatch({ ...deps, db: trx }, input);
+    const consumed = match === null ? null : await consume(trx, match, input.now);
+    if (match !== null && consumed !== null) {
+      const redeemed = match.kind === 'backup_code' ? auditEvent('backup_codes.redeemed', input, { setId: match.setId, origin: match.origin, remaining: consumed }) : null;
+      await resetSecondFactorAttempts(redeemed === null ? trx : withAuditEvent(trx, redeemed), input.userId);
       if (match.kind === 'backup_code') {
-        await audit(trx, 'backup_codes.redeemed', input, { setId: match.setId, origin: match.origin, remaining: consumed });
-        await enqueueNotification(trx, deps.keys, { userId: input.userId, at: input.now, message: { kind: 'backup_code_used', remaining: consumed } });
+        await enqueueNotification(trx, deps.keys, { userId: input.userId, at: input.now, to: attempt.email, message: { kind: 'backup_code_used', remaining: consumed } });
       }
       const proof: Proof = {
         factorType,
         remainingBackupCodes: match.kind === 'backup_code' ? consumed : null,
         backupCodeOrigin: match.kind === 'backup_code' ? match.origin : null,
       };
-      return { ok: true as const, value: await onSuccess(trx, proof) };
-    });
-    if (outcome.ok) {
-      if (match.kind === 'backup_code') deps.notifier?.wake();
-      return outcome.value;
+      return { kind: 'proved', value: await onSuccess(trx, proof), noticeQueued: match.kind === 'backup_code' };
     }
-    if (match.kind === 'totp') {
+    if (match?.kind === 'totp') {
       // A code of a time step already used: a replay (ASVS 5.0 6.5.1, OWASP authn_token_reuse).
-      await audit(db, 'second_factor.totp_reused', input, { factorId: match.factorId });
+      await audit(trx, 'second_factor.totp_reused', input, { factorId: match.factorId });
     }
-  }
-
-  const noticeQueued = await db.transaction().execute(async (trx) => {
     await audit(trx, 'second_factor.failed', input, { factor: factorType, consecutiveFailures: attempt.failuresSoFar });
     if (attempt.locksOnFailure) {
       await audit(trx, 'second_factor.locked', input, { lockedForSeconds: deps.throttle.lockoutInSeconds });
     }
     // Only at sign-in is "password right, second factor wrong" news: a step-up comes from a
     // session that already proved both.
-    if (input.purpose !== 'sign_in') return false;
-    return enqueueSecondFactorFailureNotice(trx, deps.keys, {
-      userId: input.userId,
-      at: input.now,
-      quietPeriodInSeconds: deps.throttle.lockoutInSeconds,
-    });
+    const noticeQueued =
+      input.purpose === 'sign_in' &&
+      (await enqueueSecondFactorFailureNotice(trx, deps.keys, { userId: input.userId, email: attempt.email, at: input.now, quietPeriodInSeconds: deps.throttle.lockoutInSeconds }));
+    return { kind: 'failed', noticeQueued };
   });
-  if (noticeQueued) deps.notifier?.wake();
-  throw new AppError('invalid_code');
+  if (outcome.kind === 'locked') throw new AppError('too_many_attempts', { retryAfterSeconds: outcome.retryAfterSeconds });
+  if (outcome.noticeQueued) deps.notifier?.wake();
+  if (outcome.kind === 'failed') throw new AppError('invalid_code');
+  return outcome.value;
 }
+
+type Outcome<T> =
+  | { kind: 'locked'; retryAfterSeconds: number }
+  | { kind: 'failed'; noticeQueued: boolean }
+  | { kind: 'proved'; value: T; noticeQueued: boolean };
 
 async function findMatch(
   deps: ProveDeps,
@@ -180,30 +177,31 @@ async function consume(trx: Kysely<Tables>, match: Match, now: Date): Promise<nu
       .executeTakeFirst();
     return updated.numUpdatedRows === 1n ? 0 : null;
   }
-  // FOR SHARE: a concurrent revocation of the set waits for this transaction, or this one
-  // sees the set revoked; never a code spent from a set that was being replaced.
-  const activeSet = await trx
-    .selectFrom('backup_code_sets')
-    .select('id')
-    .where('id', '=', match.setId)
-    .where('revoked_at', 'is', null)
-    .forShare()
+  // One statement: FOR SHARE makes a concurrent revocation of the set wait for this
+  // transaction, or this one see the set revoked — never a code spent from a set being
+  // replaced. The count reads the statement's snapshot, from before the code was spent.
+  const spent = await trx
+    .with('active_set', (db) => db.selectFrom('backup_code_sets').select('id').where('id', '=', match.setId).where('revoked_at', 'is', null).forShare())
+    .with('spent', (db) =>
+      db
+        .updateTable('backup_codes')
+        .set({ used_at: now })
+        .where('id', '=', match.codeId)
+        .where('used_at', 'is', null)
+        .where('set_id', 'in', (eb) => eb.selectFrom('active_set').select('id'))
+        .returning('id'),
+    )
+    .selectFrom('spent')
+    .select((eb) =>
+      eb
+        .selectFrom('backup_codes')
+        // FILTER, not WHERE: the set's index alone, never the partial index of unused codes.
+        .select((inner) => inner.fn.countAll<string>().filterWhere('used_at', 'is', null).as('unused'))
+        .where('set_id', '=', match.setId)
+        .as('unused_before'),
+    )
     .executeTakeFirst();
-  if (activeSet === undefined) return null;
-  const used = await trx
-    .updateTable('backup_codes')
-    .set({ used_at: now })
-    .where('id', '=', match.codeId)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  if (used.numUpdatedRows !== 1n) return null;
-  const remaining = await trx
-    .selectFrom('backup_codes')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('set_id', '=', match.setId)
-    .where('used_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(remaining.count);
+  return spent === undefined ? null : Number(spent.unused_before) - 1;
 }
 
 function audit(
@@ -212,7 +210,15 @@ function audit(
   input: { userId: string; now: Date; meta: RequestMeta; purpose: string },
   details: Record<string, string | number | boolean | null>,
 ): Promise<void> {
-  return recordAuditEvent(db, {
+  return recordAuditEvent(db, auditEvent(type, input, details));
+}
+
+function auditEvent(
+  type: AuditEventType,
+  input: { userId: string; now: Date; meta: RequestMeta; purpose: string },
+  details: Record<string, string | number | boolean | null>,
+): AuditEvent {
+  return {
     type,
     at: input.now,
     actorId: input.userId,
@@ -220,5 +226,5 @@ function audit(
     outcome: type === 'backup_codes.redeemed' ? 'success' : 'failure',
     meta: input.meta,
     details: { purpose: input.purpose, ...details },
-  });
+  };
 }

@@ -3,9 +3,11 @@
 // locked for `lockoutInSeconds`, during which even a correct code is refused. The counter
 // lives on the user row, so every server instance shares it.
 //
-// An attempt is spent *before* the code is checked, in one conditional UPDATE: a burst of
-// concurrent guesses can never check more than `maxFailures` codes. A success gives it back.
-import { type Kysely, sql } from 'kysely';
+// An attempt is spent *before* the code is checked, in one conditional UPDATE that also
+// takes the user's row lock, held by the caller's transaction until the answer is recorded:
+// a burst of concurrent guesses can never check more than `maxFailures` codes. A success
+// gives it back.
+import { type Kysely, type QueryCreator, sql } from 'kysely';
 import type { Tables } from '../../adapters/db/schema.js';
 import { addSeconds } from '../../shared/clock.js';
 
@@ -15,16 +17,16 @@ export interface ThrottlePolicy {
 }
 
 export type SpentAttempt =
-  | { allowed: true; failuresSoFar: number; locksOnFailure: boolean }
+  | { allowed: true; failuresSoFar: number; locksOnFailure: boolean; /** Where the user's notices go, read with the lock. */ email: string }
   | { allowed: false; retryAfterSeconds: number };
 
 export async function spendSecondFactorAttempt(
-  db: Kysely<Tables>,
+  trx: Kysely<Tables>,
   input: { userId: string; now: Date; policy: ThrottlePolicy },
 ): Promise<SpentAttempt> {
   const { maxSecondFactorFailures: max, lockoutInSeconds } = input.policy;
   // After a lock-out has run its course the count starts again from one.
-  const spent = await db
+  const spent = await trx
     .updateTable('users')
     .set((eb) => {
       const next = eb
@@ -45,12 +47,12 @@ export async function spendSecondFactorAttempt(
     })
     .where('id', '=', input.userId)
     .where((eb) => eb.or([eb('second_factor_locked_until', 'is', null), eb('second_factor_locked_until', '<=', input.now)]))
-    .returning(['second_factor_failures'])
+    .returning(['second_factor_failures', 'email'])
     .executeTakeFirst();
   if (spent !== undefined) {
-    return { allowed: true, failuresSoFar: spent.second_factor_failures, locksOnFailure: spent.second_factor_failures >= max };
+    return { allowed: true, failuresSoFar: spent.second_factor_failures, locksOnFailure: spent.second_factor_failures >= max, email: spent.email };
   }
-  const locked = await db
+  const locked = await trx
     .selectFrom('users')
     .select('second_factor_locked_until')
     .where('id', '=', input.userId)
@@ -60,7 +62,7 @@ export async function spendSecondFactorAttempt(
   return { allowed: false, retryAfterSeconds };
 }
 
-export async function resetSecondFactorAttempts(db: Kysely<Tables>, userId: string): Promise<void> {
+export async function resetSecondFactorAttempts(db: QueryCreator<Tables>, userId: string): Promise<void> {
   await db
     .updateTable('users')
     .set({ second_factor_failures: 0, second_factor_locked_until: null })

@@ -1,7 +1,7 @@
 // Sessions (SPEC §3, ASVS 5.0 V7): the client holds an opaque 256-bit random token; the
 // server keeps only its SHA-256. A session starts `pending` (password only) or `enrollment`
 // (password, no factor yet) and becomes `active` after the second factor, with a new token.
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type QueryCreator, sql } from 'kysely';
 import type { SessionState, Surface, Tables } from '../../adapters/db/schema.js';
 import { addSeconds } from '../../shared/clock.js';
 import { randomToken, sha256Hex } from '../../shared/secrets.js';
@@ -37,7 +37,7 @@ export interface CurrentSession {
 const TOUCH_INTERVAL_SECONDS = 30;
 
 export async function createSession(
-  db: Kysely<Tables>,
+  db: QueryCreator<Tables>,
   input: { userId: string; surface: Surface; state: SessionState; now: Date; meta: RequestMeta },
 ): Promise<string> {
   const token = randomToken();
@@ -142,7 +142,7 @@ function isExpired(row: SessionLookupRow, now: Date, timeouts: SessionTimeouts):
  * new token, or null when the session changed under us.
  */
 export async function upgradeSession(
-  db: Kysely<Tables>,
+  db: QueryCreator<Tables>,
   input: { sessionId: string; from: SessionState[]; now: Date },
 ): Promise<string | null> {
   const token = randomToken();

@@ -2,7 +2,7 @@
 // surface all get the same answer after the same work (ASVS 5.0 6.3.8).
 import type { Surface } from '../../adapters/db/schema.js';
 import { AppError } from '../../shared/app-error.js';
-import { type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.js';
+import { type RequestMeta, recordAuditEvent, withAuditEvent } from '../audit/record-audit-event.js';
 import type { Deps } from '../deps.js';
 import { type SignInFactor, listConfirmedFactors, listSignInFactors } from '../twofactor/factors.js';
 import { verifyPassword } from '../users/passwords.js';
@@ -43,17 +43,15 @@ export async function signInWithPassword(
   // session offers what is left (backup codes, or none: staff-issued codes), never enrolment
   // on the password alone.
   const state = factors.length === 0 && (await listConfirmedFactors(deps.db, user.id)).length === 0 ? 'enrollment' : 'pending';
-  const token = await deps.db.transaction().execute(async (trx) => {
-    await recordAuditEvent(trx, {
-      type: 'sign_in.password_succeeded',
-      at: now,
-      actorId: user.id,
-      targetId: user.id,
-      outcome: 'success',
-      meta: input.meta,
-      details: { surface: input.surface, next: state === 'pending' ? 'second_factor' : 'enrollment' },
-    });
-    return createSession(trx, { userId: user.id, surface: input.surface, state, now, meta: input.meta });
+  const succeeded = withAuditEvent(deps.db, {
+    type: 'sign_in.password_succeeded',
+    at: now,
+    actorId: user.id,
+    targetId: user.id,
+    outcome: 'success',
+    meta: input.meta,
+    details: { surface: input.surface, next: state === 'pending' ? 'second_factor' : 'enrollment' },
   });
+  const token = await createSession(succeeded, { userId: user.id, surface: input.surface, state, now, meta: input.meta });
   return state === 'pending' ? { status: 'second_factor_required', token, factors } : { status: 'enrollment_required', token };
 }

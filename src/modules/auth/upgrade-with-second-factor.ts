@@ -3,7 +3,7 @@
 // A sign-in with a staff-issued backup code also marks the account to be secured (SPEC §2).
 import type { SessionState } from '../../adapters/db/schema.js';
 import { AppError } from '../../shared/app-error.js';
-import { type RequestMeta, recordAuditEvent } from '../audit/record-audit-event.js';
+import { type RequestMeta, withAuditEvent } from '../audit/record-audit-event.js';
 import type { Deps } from '../deps.js';
 import { markAccountToSecure } from '../settings/account-securing.js';
 import { proveSecondFactor } from './prove-second-factor.js';
@@ -22,11 +22,8 @@ export async function upgradeWithSecondFactor(
     { db: deps.db, keys: deps.keys, throttle: deps.policy.throttle, notifier: deps.notifier, smsEnabled: deps.policy.sms.enabled },
     { userId: session.user.id, factorId: input.factorId, ...proofInputOf(input, session.id), now, meta: input.meta, purpose: step.purpose },
     async (trx, proof) => {
-      const token = await upgradeSession(trx, { sessionId: session.id, from: [step.from], now });
-      if (token === null) throw new AppError('unauthenticated');
       const signedInWithStaffCode = step.purpose === 'sign_in' && proof.backupCodeOrigin === 'staff';
-      if (signedInWithStaffCode) await markAccountToSecure(trx, session.user.id, now);
-      await recordAuditEvent(trx, {
+      const succeeded = withAuditEvent(trx, {
         type: step.purpose === 'sign_in' ? 'sign_in.succeeded' : 'reauthentication.succeeded',
         at: now,
         actorId: session.user.id,
@@ -35,6 +32,10 @@ export async function upgradeWithSecondFactor(
         meta: input.meta,
         details: { surface: session.surface, factor: proof.factorType, ...(signedInWithStaffCode ? { mustSecureAccount: true } : {}) },
       });
+      // No session to upgrade (ended meanwhile): the transaction, audit row included, rolls back.
+      const token = await upgradeSession(succeeded, { sessionId: session.id, from: [step.from], now });
+      if (token === null) throw new AppError('unauthenticated');
+      if (signedInWithStaffCode) await markAccountToSecure(trx, session.user.id, now);
       return { token, signedInWithStaffCode };
     },
   );

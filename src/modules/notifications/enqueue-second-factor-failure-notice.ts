@@ -11,13 +11,15 @@ import { addSeconds } from '../../shared/clock.js';
 import type { ServerKeys } from '../../shared/secrets.js';
 import { enqueueNotification } from './enqueue-notification.js';
 
+/**
+ * The caller's transaction must hold the user's row lock (the spent attempt does): concurrent
+ * failures of one user then queue one after the other, so two cannot both find none.
+ */
 export async function enqueueSecondFactorFailureNotice(
   trx: Kysely<Tables>,
   keys: ServerKeys,
-  input: { userId: string; at: Date; quietPeriodInSeconds: number },
+  input: { userId: string; email: string; at: Date; quietPeriodInSeconds: number },
 ): Promise<boolean> {
-  // Concurrent failures of one user queue one after the other, so two cannot both find none.
-  await trx.selectFrom('users').select('id').where('id', '=', input.userId).forUpdate().executeTakeFirst();
   const recent = await trx
     .selectFrom('notifications')
     .select('id')
@@ -27,6 +29,6 @@ export async function enqueueSecondFactorFailureNotice(
     .limit(1)
     .executeTakeFirst();
   if (recent !== undefined) return false;
-  await enqueueNotification(trx, keys, { userId: input.userId, at: input.at, message: { kind: 'second_factor_failed' } });
+  await enqueueNotification(trx, keys, { userId: input.userId, at: input.at, to: input.email, message: { kind: 'second_factor_failed' } });
   return true;
 }

@@ -54,6 +54,15 @@ describe('hashBackupCode / verifyBackupCodeHash', () => {
     expect(stored).not.toContain(code);
   });
 
+  it('still verifies codes of sets hashed at earlier parameters (m = 8 MiB, t = 2), and only with the secret', async () => {
+    const { hash } = await import('@node-rs/argon2');
+    const code = generateBackupCode();
+    const earlier = await hash(code, { memoryCost: 8_192, timeCost: 2, parallelism: 1, secret: keys.get('backup-code-pepper') });
+    expect(earlier).toContain('$m=8192,t=2,p=1$');
+    expect(await verifyBackupCodeHash(keys, earlier, code)).toBe(true);
+    expect(await verifyBackupCodeHash(otherKeys, earlier, code)).toBe(false);
+  });
+
   it('salts: the same code hashed twice gives two different strings, both valid', async () => {
     const code = generateBackupCode();
     const first = await hashBackupCode(keys, code);
