@@ -301,6 +301,23 @@ describeEachEngine('notifications', (engine) => {
     await expectNoSecretAnywhere();
   });
 
+  it('password right, second factor wrong from eight pending sessions at once: one notice, and every failure audited', async () => {
+    const customer = await addUser(harness, { kind: 'customer' });
+    remember(customer.totpSecret);
+    const attackers = Array.from({ length: 8 }, () => harness.client());
+    for (const attacker of attackers) {
+      expect((await attacker.post('/api/banking/login', { username: customer.username, password: customer.password })).statusCode).toBe(200);
+      rememberSessions(attacker);
+    }
+    const answers = await Promise.all(attackers.map((attacker, index) => attacker.post('/api/banking/login/verify', { factorId: customer.totpFactorId, code: `00000${index}` })));
+    expect(answers.map((answer) => answer.statusCode)).toEqual(Array(8).fill(401));
+    const notices = (await outbox()).filter((row) => row.user_id === customer.id && row.kind === 'second_factor_failed');
+    expect(notices).toHaveLength(1);
+    const failures = await harness.deps.db.selectFrom('audit_events').select('details').where('type', '=', 'second_factor.failed').where('target_id', '=', customer.id).execute();
+    // Each attempt spent one of the account's attempts, one after the other.
+    expect(failures.map((row) => (typeof row.details === 'string' ? JSON.parse(row.details) : row.details).consecutiveFailures).sort((a: number, b: number) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('an SMS code goes to the SMS gateway as JSON {to, text}, and its secret leaves the outbox once sent', async () => {
     const customer = await addUser(harness, { kind: 'customer' });
     const code = '604218';

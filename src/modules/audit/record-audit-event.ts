@@ -22,8 +22,9 @@ export interface AuditEvent {
   details?: Record<string, string | number | boolean | null>;
 }
 
-export async function recordAuditEvent(db: Kysely<Tables>, event: AuditEvent): Promise<void> {
-  await db.insertInto('audit_events').values(auditRow(event)).execute();
+/** One event, or several in one INSERT (in their order). */
+export async function recordAuditEvent(db: Kysely<Tables>, event: AuditEvent | AuditEvent[]): Promise<void> {
+  await db.insertInto('audit_events').values(auditRows(event)).execute();
 }
 
 /**
@@ -34,9 +35,13 @@ export async function recordAuditEvent(db: Kysely<Tables>, event: AuditEvent): P
  * with BEGIN and COMMIT, on the paths every sign-in takes. The row is written even when the
  * write changes nothing: where it may, run both in a transaction that then rolls back.
  */
-export function withAuditEvent(db: Kysely<Tables>, event: AuditEvent): QueryCreator<Tables> {
+export function withAuditEvent(db: Kysely<Tables>, event: AuditEvent | AuditEvent[]): QueryCreator<Tables> {
   // Typed as the plain creator: nothing reads `audit_event`, so callers need not know it exists.
-  return db.with('audit_event', (cte) => cte.insertInto('audit_events').values(auditRow(event))) as unknown as QueryCreator<Tables>;
+  return db.with('audit_event', (cte) => cte.insertInto('audit_events').values(auditRows(event))) as unknown as QueryCreator<Tables>;
+}
+
+function auditRows(event: AuditEvent | AuditEvent[]) {
+  return Array.isArray(event) ? event.map(auditRow) : [auditRow(event)];
 }
 
 function auditRow(event: AuditEvent) {

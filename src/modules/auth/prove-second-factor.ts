@@ -91,19 +91,24 @@ export async function proveSecondFactor<T>(
       };
       return { kind: 'proved', value: await onSuccess(trx, proof), noticeQueued: match.kind === 'backup_code' };
     }
-    if (match?.kind === 'totp') {
+    const failure = [
       // A code of a time step already used: a replay (ASVS 5.0 6.5.1, OWASP authn_token_reuse).
-      await audit(trx, 'second_factor.totp_reused', input, { factorId: match.factorId });
-    }
-    await audit(trx, 'second_factor.failed', input, { factor: factorType, consecutiveFailures: attempt.failuresSoFar });
-    if (attempt.locksOnFailure) {
-      await audit(trx, 'second_factor.locked', input, { lockedForSeconds: deps.throttle.lockoutInSeconds });
-    }
+      ...(match?.kind === 'totp' ? [auditEvent('second_factor.totp_reused', input, { factorId: match.factorId })] : []),
+      auditEvent('second_factor.failed', input, { factor: factorType, consecutiveFailures: attempt.failuresSoFar }),
+      ...(attempt.locksOnFailure ? [auditEvent('second_factor.locked', input, { lockedForSeconds: deps.throttle.lockoutInSeconds })] : []),
+    ];
     // Only at sign-in is "password right, second factor wrong" news: a step-up comes from a
-    // session that already proved both.
-    const noticeQueued =
-      input.purpose === 'sign_in' &&
-      (await enqueueSecondFactorFailureNotice(trx, deps.keys, { userId: input.userId, email: attempt.email, at: input.now, quietPeriodInSeconds: deps.throttle.lockoutInSeconds }));
+    // session that already proved both. The audit rows go with the notice's statement.
+    if (input.purpose !== 'sign_in') {
+      await recordAuditEvent(trx, failure);
+      return { kind: 'failed', noticeQueued: false };
+    }
+    const noticeQueued = await enqueueSecondFactorFailureNotice(withAuditEvent(trx, failure), {
+      userId: input.userId,
+      email: attempt.email,
+      at: input.now,
+      quietPeriodInSeconds: deps.throttle.lockoutInSeconds,
+    });
     return { kind: 'failed', noticeQueued };
   });
   if (outcome.kind === 'locked') throw new AppError('too_many_attempts', { retryAfterSeconds: outcome.retryAfterSeconds });

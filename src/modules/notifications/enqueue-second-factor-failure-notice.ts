@@ -5,30 +5,36 @@
 // is at most once per pending session; it also holds when someone with the password opens
 // pending session after pending session, each failing once, which a per-session rule would
 // turn into a flood of mail. Someone still trying after the window is notified again.
-import type { Kysely } from 'kysely';
+import { type QueryCreator, sql } from 'kysely';
 import type { Tables } from '../../adapters/db/schema.js';
 import { addSeconds } from '../../shared/clock.js';
-import type { ServerKeys } from '../../shared/secrets.js';
-import { enqueueNotification } from './enqueue-notification.js';
+import type { NotificationKind } from './enqueue-notification.js';
+
+const KIND: NotificationKind = 'second_factor_failed';
 
 /**
- * The caller's transaction must hold the user's row lock (the spent attempt does): concurrent
- * failures of one user then queue one after the other, so two cannot both find none.
+ * Queues the notice unless one was queued within the quiet period, in one conditional INSERT
+ * (every failed attempt at sign-in runs it, so it is one statement, not a read and a write; it
+ * carries no secret and an empty payload, so it needs nothing else of enqueueNotification).
+ * `db` may carry the failure's audit rows in front (withAuditEvent). The caller's transaction
+ * must hold the user's row lock, taken by an earlier statement (the spent attempt): concurrent
+ * failures of one user then run this one after the other, each with a snapshot that sees the
+ * notice the previous one committed, so two cannot both find none.
  */
 export async function enqueueSecondFactorFailureNotice(
-  trx: Kysely<Tables>,
-  keys: ServerKeys,
+  db: QueryCreator<Tables>,
   input: { userId: string; email: string; at: Date; quietPeriodInSeconds: number },
 ): Promise<boolean> {
-  const recent = await trx
-    .selectFrom('notifications')
-    .select('id')
-    .where('user_id', '=', input.userId)
-    .where('kind', '=', 'second_factor_failed')
-    .where('created_at', '>', addSeconds(input.at, -input.quietPeriodInSeconds))
-    .limit(1)
+  const since = addSeconds(input.at, -input.quietPeriodInSeconds);
+  const queued = await db
+    .insertInto('notifications')
+    .columns(['user_id', 'channel', 'recipient', 'kind', 'created_at', 'next_attempt_at'])
+    .expression(
+      sql`SELECT ${input.userId}::uuid, 'email', ${input.email}::text, ${KIND}::text, ${input.at}::timestamptz, ${input.at}::timestamptz
+          WHERE NOT EXISTS (
+            SELECT 1 FROM notifications WHERE user_id = ${input.userId}::uuid AND kind = ${KIND} AND created_at > ${since}::timestamptz
+          )`,
+    )
     .executeTakeFirst();
-  if (recent !== undefined) return false;
-  await enqueueNotification(trx, keys, { userId: input.userId, at: input.at, to: input.email, message: { kind: 'second_factor_failed' } });
-  return true;
+  return queued.numInsertedOrUpdatedRows === 1n;
 }
