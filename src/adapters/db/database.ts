@@ -1,11 +1,13 @@
 // The two engines behind one Kysely handle: PGlite (embedded, the default) and PostgreSQL.
+import { createRequire } from 'node:module';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { lockEmbeddedDatabase } from './embedded-lock.js';
 import { nameStatements } from './named-statements.js';
 import { pgliteDialect } from './pglite-dialect.js';
+import { copyPgliteTemplate } from './pglite-template.js';
 import type { Tables } from './schema.js';
 
 export type Db = Kysely<Tables>;
@@ -29,7 +31,13 @@ export async function openDatabase(config: Config['database'], options: OpenOpti
     return openPostgres({ connectionString: config.url }, options);
   }
   const lock = lockEmbeddedDatabase(config.dataDir, options.holder);
+  // While PGlite's WebAssembly compiles, Node's event loop can run out of I/O to wait for; it
+  // then carries on only after V8's background compilers have finished all they were given,
+  // PGlite's hot functions included: 0.15-0.8 s lost before the next I/O of the start. A timer
+  // keeps the loop waiting on I/O meanwhile.
+  const keepLoopPolling = setInterval(() => undefined, 60_000);
   try {
+    await copyPgliteTemplate(config.dataDir);
     const pglite = await PGlite.create({ dataDir: config.dataDir });
     return wrapPglite(pglite, undefined, async () => {
       await pglite.close();
@@ -38,6 +46,8 @@ export async function openDatabase(config: Config['database'], options: OpenOpti
   } catch (error) {
     lock.release();
     throw error;
+  } finally {
+    clearInterval(keepLoopPolling);
   }
 }
 
@@ -46,8 +56,13 @@ export async function openDatabase(config: Config['database'], options: OpenOpti
 const CONNECT_TIMEOUT_MILLISECONDS = 5_000;
 const KEEP_ALIVE_INITIAL_DELAY_MILLISECONDS = 10_000;
 
+// `pg` is loaded by the first openPostgres(), which stays synchronous (a test opens a second
+// handle on the spot): an embedded start never needs it.
+const require = createRequire(import.meta.url);
+
 export function openPostgres(poolConfig: pg.PoolConfig, options: Omit<OpenOptions, 'holder'> = {}): Database {
-  const pool = new pg.Pool({
+  const { Pool } = require('pg') as typeof import('pg');
+  const pool = new Pool({
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MILLISECONDS,
     keepAlive: true,

@@ -18,9 +18,10 @@
 // If the store fails (Redis down or slow), requests go through with a warning: an outage of
 // the limiter must not become an outage of sign-in for every customer, and the per-account
 // throttles, in the database, still hold.
+import { createRequire } from 'node:module';
 import fastifyRateLimit, { type RateLimitOptions, normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { findSession } from '../../modules/auth/sessions.js';
 import type { Deps } from '../../modules/deps.js';
@@ -242,12 +243,17 @@ export async function registerRateLimits(
   };
 }
 
+// `ioredis` is loaded by the first connectRateLimitStore(), which stays synchronous: a start
+// without REDIS_URL never needs it.
+const require = createRequire(import.meta.url);
+
 /**
  * The Redis client behind shared counters. While Redis is unreachable, commands fail at once
  * instead of queueing, so that requests go through (see the top of this file) rather than
  * wait; the outage and the recovery are logged once each.
  */
 export function connectRateLimitStore(url: string, log: Logger): Redis {
+  const { Redis } = require('ioredis') as typeof import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: 2_000, commandTimeout: 500, maxRetriesPerRequest: 1 });
   let unreachable = false;
   redis.on('error', (error: Error) => {

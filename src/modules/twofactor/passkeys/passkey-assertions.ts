@@ -3,12 +3,13 @@
 // session's challenge before anything is checked, so an assertion answers once whatever its
 // outcome; consuming moves the signature counter on with a conditional UPDATE, so a counter
 // that does not grow (a cloned authenticator, WebAuthn §6.1.1) or a concurrent twin fails.
-import { type AuthenticationResponseJSON, verifyAuthenticationResponse } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../../../adapters/db/schema.js';
 import { isUuid } from '../../../shared/uuid.js';
 import type { RelyingParty } from './relying-party.js';
 import { challengeOf, takeWebAuthnChallenge } from './webauthn-challenges.js';
+import { verifyAuthenticationResponse } from './webauthn.js';
 
 /** A passkey's answer to the challenge this session was given. */
 export interface PasskeyAssertion {

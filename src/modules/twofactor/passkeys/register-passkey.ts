@@ -1,4 +1,4 @@
-import { type RegistrationResponseJSON, type WebAuthnCredential, verifyRegistrationResponse } from '@simplewebauthn/server';
+import type { RegistrationResponseJSON, WebAuthnCredential } from '@simplewebauthn/server';
 import { AppError } from '../../../shared/app-error.js';
 import { type RequestMeta, recordAuditEvent } from '../../audit/record-audit-event.js';
 import { requireFactorManagement } from '../../auth/require-recent-second-factor.js';
@@ -6,6 +6,7 @@ import type { CurrentSession } from '../../auth/sessions.js';
 import type { Deps } from '../../deps.js';
 import { PASSKEY_FACTOR_LABEL, type RelyingParty, knownTransports } from './relying-party.js';
 import { challengeOf, takeWebAuthnChallenge } from './webauthn-challenges.js';
+import { verifyRegistrationResponse } from './webauthn.js';
 import { finishFactorBinding } from '../finish-factor-binding.js';
 
 export type PasskeyRegistration = { factorId: string; status: 'confirmed' } | { factorId: string; status: 'signed_in'; token: string };

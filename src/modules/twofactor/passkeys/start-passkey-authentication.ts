@@ -1,9 +1,10 @@
-import { type PublicKeyCredentialRequestOptionsJSON, generateAuthenticationOptions } from '@simplewebauthn/server';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { AppError } from '../../../shared/app-error.js';
 import type { CurrentSession } from '../../auth/sessions.js';
 import type { Deps } from '../../deps.js';
 import { PASSKEY_CHALLENGE_LIFETIME_IN_SECONDS, type RelyingParty, knownTransports } from './relying-party.js';
 import { issueWebAuthnChallenge } from './webauthn-challenges.js';
+import { generateAuthenticationOptions } from './webauthn.js';
 
 /**
  * The options for signing with one of the user's passkeys, at sign-in or step-up (WebAuthn

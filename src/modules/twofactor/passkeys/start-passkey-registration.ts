@@ -1,9 +1,10 @@
-import { type PublicKeyCredentialCreationOptionsJSON, generateRegistrationOptions } from '@simplewebauthn/server';
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { requireFactorManagement } from '../../auth/require-recent-second-factor.js';
 import type { CurrentSession } from '../../auth/sessions.js';
 import type { Deps } from '../../deps.js';
 import { PASSKEY_CHALLENGE_LIFETIME_IN_SECONDS, type RelyingParty, knownTransports, userHandleOf } from './relying-party.js';
 import { issueWebAuthnChallenge } from './webauthn-challenges.js';
+import { generateRegistrationOptions } from './webauthn.js';
 
 /**
  * The options the browser needs to create a passkey for this user (WebAuthn §5.4). The
