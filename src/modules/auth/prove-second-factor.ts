@@ -73,7 +73,7 @@ export async function proveSecondFactor<T>(
   const outcome = await deps.db.transaction().execute(async (trx): Promise<Outcome<T>> => {
     const attempt = await spendSecondFactorAttempt(trx, { userId: input.userId, now: input.now, policy: deps.throttle });
     if (!attempt.allowed) {
-      await audit(trx, 'second_factor.refused_locked', input, { retryAfterSeconds: attempt.retryAfterSeconds });
+      await recordAuditEvent(trx, auditEvent('second_factor.refused_locked', input, { retryAfterSeconds: attempt.retryAfterSeconds }));
       return { kind: 'locked', retryAfterSeconds: attempt.retryAfterSeconds };
     }
     const { match, factorType } = await findMatch({ ...deps, db: trx }, input);
@@ -207,15 +207,6 @@ async function consume(trx: Kysely<Tables>, match: Match, now: Date): Promise<nu
     )
     .executeTakeFirst();
   return spent === undefined ? null : Number(spent.unused_before) - 1;
-}
-
-function audit(
-  db: Kysely<Tables>,
-  type: AuditEventType,
-  input: { userId: string; now: Date; meta: RequestMeta; purpose: string },
-  details: Record<string, string | number | boolean | null>,
-): Promise<void> {
-  return recordAuditEvent(db, auditEvent(type, input, details));
 }
 
 function auditEvent(
